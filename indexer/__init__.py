@@ -1,0 +1,1 @@
+"""Orbite's indexer: corpus reading, metadata, French analysis, the Whoosh index and search."""

@@ -1,0 +1,52 @@
+"""The two value types that travel from a file to the index: `Document` and `Release`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Document:
+    """What a reader makes of a file, before any metadata is extracted.
+
+    `text` is plain text: NFC, `\\n` line ends, paragraphs separated by blank lines, no markup.
+    `front_matter` holds the YAML front matter of a Markdown or HTML file (empty when none).
+    `title` is a title the format itself declares (an HTML `<h1>` or `<title>`), or None.
+    """
+
+    text: str
+    front_matter: dict[str, Any] = field(default_factory=dict)
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Release:
+    """A press release as Orbite indexes and shows it."""
+
+    id: str
+    source: str
+    title: str
+    text: str
+    date: dt.date | None = None
+    release: str | None = None
+    agencies: tuple[str, ...] = ()
+    missions: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str:
+        return f"/releases/{self.id}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of a release (dates as ISO strings)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+            "release": self.release,
+            "agencies": list(self.agencies),
+            "missions": list(self.missions),
+            "text": self.text,
+            "source": self.source,
+        }
