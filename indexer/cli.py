@@ -1,0 +1,167 @@
+"""The `orbite` command line: `index` and `search` (the web package adds `serve`).
+
+Commands parse options and call the indexer; they hold no search logic of their own.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from indexer.dates import french_date
+from indexer.indexing import IndexSummary, update_index
+from indexer.readers import SkipFile
+from indexer.search import BadRequest, parse_request, search
+from indexer.snapshot import SearchIndex
+from indexer.store import IndexStore, StoreError
+
+DEFAULT_CORPUS = "corpus"
+DEFAULT_INDEX = ".orbite/index"
+
+
+class UserError(click.ClickException):
+    """A problem the user can fix: one line on stderr, exit code 2."""
+
+    exit_code = 2
+
+
+def corpus_option(function: Callable) -> Callable:
+    return click.option(
+        "--corpus",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=lambda: os.environ.get("ORBITE_CORPUS", DEFAULT_CORPUS),
+        show_default=f"$ORBITE_CORPUS or ./{DEFAULT_CORPUS}",
+        help="Folder of press releases.",
+    )(function)
+
+
+def index_option(function: Callable) -> Callable:
+    return click.option(
+        "--index",
+        "index_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=lambda: os.environ.get("ORBITE_INDEX", DEFAULT_INDEX),
+        show_default=f"$ORBITE_INDEX or ./{DEFAULT_INDEX}",
+        help="Folder of the search index.",
+    )(function)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Orbite: search French press releases of the space sector."""
+
+
+def check_corpus(corpus: Path) -> None:
+    if not corpus.is_dir():
+        raise UserError(f"corpus folder not found: {corpus}")
+
+
+def run_index(corpus: Path, index_dir: Path, *, full: bool = False, show_progress: bool = False):
+    """Bring the index up to date, turning store problems into user errors."""
+    check_corpus(corpus)
+    try:
+        if not show_progress:
+            return update_index(corpus, IndexStore(index_dir), full=full)
+        with click.progressbar(length=1, label="Indexation", file=sys.stderr) as bar:
+
+            def progress(done: int, total: int) -> None:
+                bar.length = total
+                bar.update(done - bar.pos)
+
+            return update_index(corpus, IndexStore(index_dir), full=full, progress=progress)
+    except (StoreError, SkipFile, ValueError) as exc:
+        raise UserError(str(exc)) from exc
+
+
+@cli.command("index")
+@corpus_option
+@index_option
+@click.option("--full", is_flag=True, help="Rebuild from scratch instead of updating.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+def index_command(corpus: Path, index_dir: Path, full: bool, as_json: bool) -> None:
+    """Index new, changed and deleted releases of the corpus."""
+    summary = run_index(corpus, index_dir, full=full, show_progress=sys.stderr.isatty())
+    if as_json:
+        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
+    else:
+        click.echo(format_summary(summary))
+
+
+def format_summary(summary: IndexSummary) -> str:
+    lines = [
+        f"{summary.added} ajoutés, {summary.updated} mis à jour, {summary.removed} supprimés, "
+        f"{summary.unchanged} inchangés, {len(summary.skipped)} ignorés"
+    ]
+    lines += [f"  ignoré : {s.path} ({s.reason})" for s in summary.skipped]
+    return "\n".join(lines)
+
+
+@cli.command("search")
+@click.argument("words", nargs=-1)
+@click.option("--agency", multiple=True, help="Only releases naming this agency (repeatable).")
+@click.option("--mission", multiple=True, help="Only releases naming this mission (repeatable).")
+@click.option("--year", multiple=True, help="Only releases of this year (repeatable).")
+@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="Releases dated from this day.")
+@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Releases dated up to this day.")
+@click.option("--sort", metavar="relevance|date|-date", help="Order (default: relevance).")
+@click.option("--page", metavar="N", help="Page number, from 1.")
+@click.option("--per-page", metavar="N", help="Results per page, 1 to 100 (default 10).")
+@click.option("--json", "as_json", is_flag=True, help="Print the search response as JSON.")
+@corpus_option
+@index_option
+def search_command(
+    words: tuple[str, ...], corpus: Path, index_dir: Path, as_json: bool, **params: Any
+) -> None:
+    """Search the releases; no QUERY lists them all, newest first."""
+    try:
+        request = parse_request(" ".join(words), **params)
+    except BadRequest as exc:
+        raise UserError(str(exc)) from exc
+    store = IndexStore(index_dir)
+    if not store.exists():
+        click.echo(f"No index in {index_dir} yet: indexing {corpus} first.", err=True)
+        run_index(corpus, index_dir)
+    try:
+        response = search(SearchIndex(store, corpus), request)
+    except StoreError as exc:
+        raise UserError(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(response, ensure_ascii=False))
+    else:
+        click.echo(format_response(response))
+
+
+def format_response(response: dict[str, Any]) -> str:
+    """A readable list of results for a terminal."""
+    total = response["total"]
+    lines = [f"{total} résultat{'s' if total != 1 else ''} ({response['took_ms']} ms)"]
+    if response["suggestion"]:
+        lines.append(f"Vouliez-vous dire : {response['suggestion']} ?")
+    if response["fallback"] == "any_word":
+        lines.append("Aucun communiqué n'a tous les mots : voici ceux qui en ont une partie.")
+    first = (response["page"] - 1) * response["per_page"]
+    for number, result in enumerate(response["results"], first + 1):
+        head = [result["title"], french_date(result["date"]), result["release"]]
+        lines.append("")
+        lines.append(f"{number}. " + " — ".join(part for part in head if part))
+        names = ", ".join(result["agencies"] + result["missions"])
+        if names:
+            lines.append(f"   {names}")
+        lines.append(f"   {_terminal_text(result['snippet'])}")
+        lines.append(f"   {result['url']}")
+    return "\n".join(lines)
+
+
+def _terminal_text(snippet_html: str) -> str:
+    """A snippet for a terminal: marks in bold when it is one, entities decoded."""
+    bold = sys.stdout.isatty()
+    text = snippet_html.replace("<mark>", "\x1b[1m" if bold else "")
+    text = text.replace("</mark>", "\x1b[0m" if bold else "")
+    return html.unescape(text)

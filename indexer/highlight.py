@@ -1,0 +1,109 @@
+"""Snippets and highlighting: the words a query matched, marked in their original form.
+
+Everything is HTML-escaped except the ``<mark>`` elements added here, so a snippet can be put
+in a page as is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from html import escape
+
+from indexer.analysis import term_spans
+
+Span = tuple[int, int]
+SNIPPET_CHARS = 240
+CONTEXT_CHARS = 60
+_SPACES = re.compile(r"\s+")
+
+
+def matched_spans(
+    text: str,
+    terms: frozenset[str],
+    phrases: Iterable[tuple[str, ...]] = (),
+    extra: Iterable[Span] = (),
+) -> list[Span]:
+    """Character spans of `text` to mark: words whose French term is in `terms`, runs of words
+    that spell one of `phrases`, and the `extra` spans."""
+    words = list(term_spans(text))
+    spans = [(start, end) for start, end, term in words if term in terms]
+    for phrase in phrases:
+        size = len(phrase)
+        spans += [
+            (words[i][0], words[i + size - 1][1])
+            for i in range(len(words) - size + 1)
+            if all(words[i + k][2] == phrase[k] for k in range(size))
+        ]
+    spans.extend(extra)
+    return _merge(spans)
+
+
+def highlight(text: str, spans: list[Span]) -> str:
+    """The whole text, escaped, with every span marked; line breaks are kept."""
+    return _render(text, spans, 0, len(text), escape)
+
+
+def snippet(text: str, spans: list[Span], max_chars: int = SNIPPET_CHARS) -> str:
+    """The passage of about `max_chars` characters that holds the most matched words."""
+    if not spans:
+        start, end = 0, min(len(text), max_chars)
+    else:
+        first, last = _best_window(spans, max_chars)
+        start = max(0, first - CONTEXT_CHARS)
+        end = min(len(text), max(last, start + max_chars))
+        start = max(0, min(start, end - max_chars))
+    start, end = _to_word_bounds(text, start, end)
+    window = [(s, e) for s, e in spans if s >= start and e <= end]
+    html = _render(text, window, start, end, _one_line).strip()
+    return ("… " if start > 0 else "") + html + (" …" if end < len(text) else "")
+
+
+def _best_window(spans: list[Span], max_chars: int) -> Span:
+    """The first and last character of the richest run of spans fitting in `max_chars`."""
+    best: tuple[int, int] = (-1, 0)
+    best_window = spans[0]
+    j = 0
+    for i, (start, _) in enumerate(spans):
+        j = max(j, i)
+        while j + 1 < len(spans) and spans[j + 1][1] - start <= max_chars:
+            j += 1
+        score = (j - i + 1, -start)
+        if score > best:
+            best, best_window = score, (start, spans[j][1])
+    return best_window
+
+
+def _to_word_bounds(text: str, start: int, end: int) -> Span:
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return start, end
+
+
+def _render(
+    text: str, spans: list[Span], start: int, end: int, plain: Callable[[str], str]
+) -> str:
+    out: list[str] = []
+    cursor = start
+    for span_start, span_end in spans:
+        out.append(plain(text[cursor:span_start]))
+        out.append(f"<mark>{plain(text[span_start:span_end])}</mark>")
+        cursor = span_end
+    out.append(plain(text[cursor:end]))
+    return "".join(out)
+
+
+def _one_line(text: str) -> str:
+    return escape(_SPACES.sub(" ", text))
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    merged: list[Span] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged

@@ -1,0 +1,232 @@
+"""Bringing the index in line with the corpus: incremental updates and full rebuilds."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+from whoosh.writing import IndexWriter
+
+from indexer.corpus import CorpusFile, Skipped, scan_corpus
+from indexer.gazetteer import Gazetteer
+from indexer.metadata import extract_release
+from indexer.readers import SkipFile, read_document
+from indexer.release import Release
+from indexer.schema import SCHEMA_VERSION, entity_key
+from indexer.store import IndexIncompatible, IndexStore
+
+Progress = Callable[[int, int], None]
+
+
+class Facts(NamedTuple):
+    """Per-release values kept in one column, read in bulk by searchers and by `orbite index`."""
+
+    id: str
+    date: int | None  # proleptic ordinal, so that sorting and ranges are integer comparisons
+    agencies: tuple[str, ...]
+    missions: tuple[str, ...]
+    sha256: str
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class IndexSummary:
+    """What a run of `orbite index` did; its dict is the `--json` output."""
+
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    rebuilt: bool = False
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "removed": self.removed,
+            "unchanged": self.unchanged,
+            "skipped": [s.to_dict() for s in self.skipped],
+        }
+
+
+def update_index(
+    corpus: Path,
+    store: IndexStore,
+    *,
+    full: bool = False,
+    progress: Progress | None = None,
+    lock_timeout: float = 30.0,
+) -> IndexSummary:
+    """Add new files, update changed ones, remove deleted ones, in one commit.
+
+    A full rebuild happens when asked, when there is no index yet, and when the index was
+    written by another schema version or with another gazetteer (metadata would differ).
+    """
+    with store.write_lock(lock_timeout):
+        gazetteer = Gazetteer.load(corpus)
+        files, skipped = scan_corpus(corpus)
+        if full or not _is_current(store, gazetteer):
+            summary = _rebuild(store, files, gazetteer, progress)
+        else:
+            summary = _update(store, files, gazetteer, progress)
+        summary.skipped = sorted(skipped + summary.skipped, key=lambda s: s.path)
+        return summary
+
+
+def read_facts(reader) -> Iterable[tuple[int, Facts]]:
+    """(docnum, Facts) for every live document of a Whoosh reader."""
+    column = reader.column_reader("facts")
+    for docnum in reader.all_doc_ids():
+        yield docnum, Facts(*column[docnum])
+
+
+def _is_current(store: IndexStore, gazetteer: Gazetteer) -> bool:
+    if not store.exists():
+        return False
+    meta = store.read_meta()
+    return meta.schema_version == SCHEMA_VERSION and meta.gazetteer == gazetteer.fingerprint
+
+
+def _rebuild(
+    store: IndexStore, files: dict[str, CorpusFile], gazetteer: Gazetteer, progress: Progress | None
+) -> IndexSummary:
+    directory, ix = store.new_generation()
+    summary = IndexSummary(rebuilt=True)
+    _commit(
+        ix.writer(limitmb=256),
+        [("added", f) for f in files.values()],
+        [],
+        gazetteer,
+        summary,
+        progress,
+    )
+    store.write_meta(directory, gazetteer.fingerprint)
+    store.publish(directory)
+    return summary
+
+
+def _update(
+    store: IndexStore, files: dict[str, CorpusFile], gazetteer: Gazetteer, progress: Progress | None
+) -> IndexSummary:
+    try:
+        ix = store.open()
+    except IndexIncompatible:
+        return _rebuild(store, files, gazetteer, progress)
+    with ix.reader() as reader:
+        indexed = {facts.id: facts for _, facts in read_facts(reader)}
+    summary = IndexSummary()
+    plan: list[tuple[str, CorpusFile]] = []
+    for doc_id, corpus_file in files.items():
+        facts = indexed.get(doc_id)
+        if facts is None:
+            plan.append(("added", corpus_file))
+        elif (facts.size, facts.mtime_ns) == (corpus_file.size, corpus_file.mtime_ns):
+            summary.unchanged += 1
+        elif _same_content(corpus_file, facts):
+            plan.append(("unchanged", corpus_file))  # touched, same content: record the new stat
+        else:
+            plan.append(("updated", corpus_file))
+    removed = [doc_id for doc_id in indexed if doc_id not in files]
+    if plan or removed:
+        _commit(ix.writer(limitmb=128), plan, removed, gazetteer, summary, progress)
+        store.write_meta(store.current.resolve(), gazetteer.fingerprint)
+    return summary
+
+
+def _commit(
+    writer: IndexWriter,
+    plan: list[tuple[str, CorpusFile]],
+    removed: list[str],
+    gazetteer: Gazetteer,
+    summary: IndexSummary,
+    progress: Progress | None,
+) -> None:
+    """Apply a plan in one commit: a failure cancels the writer and leaves the index as it was.
+
+    A file that cannot be read is skipped with its reason; if it was indexed before, its last
+    good version stays searchable until the file is readable again or deleted.
+    """
+    try:
+        for doc_id in removed:
+            writer.delete_by_term("id", doc_id)
+        summary.removed = len(removed)
+        for done, (outcome, corpus_file) in enumerate(plan, 1):
+            try:
+                release, sha256 = load_release(corpus_file, gazetteer)
+            except SkipFile as exc:
+                summary.skipped.append(Skipped(corpus_file.source, exc.reason))
+            else:
+                fields = release_fields(release, corpus_file, sha256)
+                if outcome == "added":
+                    writer.add_document(**fields)
+                else:
+                    writer.update_document(**fields)
+                setattr(summary, outcome, getattr(summary, outcome) + 1)
+            if progress:
+                progress(done, len(plan))
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+
+
+def load_release(corpus_file: CorpusFile, gazetteer: Gazetteer) -> tuple[Release, str]:
+    """Read and analyse one file; any failure becomes SkipFile with its reason."""
+    sha256 = _sha256(corpus_file.path)
+    document = read_document(corpus_file.path)
+    try:
+        release = extract_release(corpus_file.id, corpus_file.source, document, gazetteer)
+    except Exception as exc:  # one odd file must never stop a run
+        raise SkipFile(f"metadata extraction failed: {type(exc).__name__}: {exc}") from exc
+    return release, sha256
+
+
+def release_fields(release: Release, corpus_file: CorpusFile, sha256: str) -> dict[str, object]:
+    """The Whoosh document of a release."""
+    date = release.date
+    fields: dict[str, object] = {
+        "id": release.id,
+        "source": release.source,
+        "title": release.title,
+        "body": release.text,
+        "exact": f"{release.title}\n{release.text}",
+        "agency": ",".join(entity_key(name) for name in release.agencies),
+        "mission": ",".join(entity_key(name) for name in release.missions),
+        "date": date.isoformat() if date else None,
+        "release": release.release,
+        "agencies": list(release.agencies),
+        "missions": list(release.missions),
+        "facts": tuple(
+            Facts(
+                release.id,
+                date.toordinal() if date else None,
+                release.agencies,
+                release.missions,
+                sha256,
+                corpus_file.size,
+                corpus_file.mtime_ns,
+            )
+        ),
+    }
+    if date:
+        fields["year"] = str(date.year)
+    return fields
+
+
+def _same_content(corpus_file: CorpusFile, facts: Facts) -> bool:
+    try:
+        return _sha256(corpus_file.path) == facts.sha256
+    except SkipFile:
+        return False  # the commit reads it again and reports why it is skipped
+
+
+def _sha256(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        raise SkipFile(f"unreadable: {exc.strerror or exc}") from exc

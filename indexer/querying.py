@@ -1,0 +1,234 @@
+"""From the string a user types to a Whoosh query.
+
+The query language (documented in the README): words are all required; ``"phrases"`` (also
+« » and “ ”); ``-word`` excludes; ``OR``/``OU``, ``AND``/``ET``, ``NOT``, ``SAUF`` and
+parentheses; ``word*`` wildcards; field filters ``agence:``/``agency:``, ``mission:``,
+``annee:``/``year:``, ``titre:``/``title:``. Agency and mission names typed as plain words also
+match the releases that name them another way (an alias from the gazetteer).
+
+It is built from Whoosh parser plugins: an ``EntityPlugin`` tags gazetteer names, a
+``FieldsPlugin`` that knows the French field names, and the stock plugins for the rest.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from whoosh import query
+from whoosh.qparser import QueryParser, plugins, syntax
+from whoosh.qparser.taggers import Tagger
+from whoosh.searching import Searcher
+
+from indexer.analysis import analyze, exact_analyzer
+from indexer.gazetteer import Gazetteer, Mention
+from indexer.normalize import fold
+from indexer.schema import ENTITY_FIELDS, TEXT_FIELDS, entity_key
+
+log = logging.getLogger(__name__)
+
+# Field names a user may type (folded), and the field each one means.
+FIELD_NAMES = {
+    "agence": "agency",
+    "agences": "agency",
+    "agency": "agency",
+    "agencies": "agency",
+    "mission": "mission",
+    "missions": "mission",
+    "annee": "year",
+    "year": "year",
+    "titre": "title",
+    "title": "title",
+}
+_FIELD_ALTERNATIVES = "|".join(sorted({*FIELD_NAMES, "année"}, key=len, reverse=True))
+_FIELD_EXPR = rf"(?i)(?<![\w-])(?P<text>{_FIELD_ALTERNATIVES})\s*:(?=\S)"
+# A name matched as an entity (any alias) outweighs its words matched one by one elsewhere.
+ENTITY_BOOST = 4.0
+MIN_CORRECTABLE = 4  # shorter words are too ambiguous to correct
+
+
+class FrenchFieldsPlugin(plugins.FieldsPlugin):
+    """``agence:ESA``, ``annee:2020``...: only the fields a user may name, in French or English."""
+
+    class FieldnameTagger(plugins.RegexTagger):
+        def create(self, parser, match):
+            name = FIELD_NAMES[fold(match.group("text"))]
+            return syntax.FieldnameNode(name, match.group(0))
+
+    def __init__(self) -> None:
+        super().__init__(expr=_FIELD_EXPR, remove_unknown=True)
+
+
+class EntityNode(syntax.SyntaxNode):
+    """A gazetteer name typed in a query: the name as written, or the agency/mission it names."""
+
+    # Not a "fieldname" node for MultifieldPlugin, which would copy it once per text field;
+    # set_fieldname below still hears a field prefix such as ``agence:``.
+    has_fieldname = False
+    has_boost = True
+
+    def __init__(self, mention: Mention, surface: str) -> None:
+        self.entity = mention.entity
+        self.surface = surface
+        self.fieldname: str | None = None
+        self.boost = 1.0
+        self.startchar, self.endchar = mention.start, mention.end
+
+    def r(self) -> str:
+        return f"EntityNode {self.entity.kind}:{self.entity.name!r}"
+
+    def set_fieldname(self, name, override=False):
+        if self.fieldname is None or override:
+            self.fieldname = name
+        return self
+
+    def query(self, parser):
+        key = entity_key(self.entity.name)
+        entity_term = query.Term(self.entity.kind, key, boost=self.boost * ENTITY_BOOST)
+        if self.fieldname in ENTITY_FIELDS:  # agence:"Agence spatiale européenne": the entity only
+            return entity_term
+        fields = [self.fieldname] if self.fieldname else list(TEXT_FIELDS)
+        # The name as written is a phrase: its words side by side, not scattered.
+        words = [parser.term_query(f, self.surface, parser.termclass) for f in fields]
+        return query.Or([*words, entity_term]).normalize()
+
+
+class EntityTagger(Tagger):
+    """Tags the agency and mission names that the gazetteer finds in the query string."""
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.gazetteer = gazetteer
+        self._text: str | None = None
+        self._mentions: dict[int, Mention] = {}
+
+    def match(self, parser, text, pos):
+        if text is not self._text:
+            self._text = text
+            self._mentions = {m.start: m for m in self.gazetteer.find(text)}
+        mention = self._mentions.get(pos)
+        if mention is None:
+            return None
+        return EntityNode(mention, text[mention.start : mention.end])
+
+
+class EntityPlugin(plugins.Plugin):
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.gazetteer = gazetteer
+
+    def taggers(self, parser):
+        return [(EntityTagger(self.gazetteer), 5)]  # after quotes and field names
+
+
+def _phrase(open_quote: str, close_quote: str) -> plugins.PhrasePlugin:
+    expr = rf"{open_quote}\s*(?P<text>.*?)\s*{close_quote}(~(?P<slop>[1-9][0-9]*))?"
+    return plugins.PhrasePlugin(expr=expr)
+
+
+def make_parser(schema, gazetteer: Gazetteer, *, any_word: bool = False) -> QueryParser:
+    """A parser for the full query language; `any_word` makes words optional (the fallback)."""
+    group = syntax.OrGroup.factory(0.9) if any_word else syntax.AndGroup
+    return QueryParser(
+        None,
+        schema,
+        group=group,
+        plugins=[
+            FrenchFieldsPlugin(),
+            plugins.WildcardPlugin(),
+            _phrase('"', '"'),
+            _phrase("«", "»"),
+            _phrase("“", "”"),
+            plugins.GroupPlugin(),
+            plugins.OperatorsPlugin(
+                And=r"(?<=\s)(AND|ET)(?=\s)",
+                Or=r"(?<=\s)(OR|OU)(?=\s)",
+                AndNot=r"(?<=\s)(ANDNOT|SAUF)(?=\s)",
+                AndMaybe=None,
+                Require=None,
+            ),
+            plugins.PlusMinusPlugin(
+                plusexpr=r"(?<![^\s(])\+(?=\S)", minusexpr=r"(?<![^\s(])-(?=\S)"
+            ),
+            EntityPlugin(gazetteer),
+            plugins.MultifieldPlugin(list(TEXT_FIELDS)),
+        ],
+    )
+
+
+def make_plain_parser(schema, *, any_word: bool = False) -> QueryParser:
+    """A parser that reads every character as plain words: for strings the full one rejects."""
+    group = syntax.OrGroup.factory(0.9) if any_word else syntax.AndGroup
+    return QueryParser(
+        None, schema, group=group, plugins=[plugins.MultifieldPlugin(list(TEXT_FIELDS))]
+    )
+
+
+def parse_query(text: str, schema, gazetteer: Gazetteer, *, any_word: bool = False) -> query.Query:
+    """Parse a user's query; malformed syntax is searched as plain words, never an error."""
+    try:
+        parsed = make_parser(schema, gazetteer, any_word=any_word).parse(text)
+        parsed = parsed.accept(_EntityResolver(gazetteer))
+        if not _has_error(parsed):
+            return parsed
+    except Exception:  # Whoosh's parser has corner cases of its own: read it as words instead
+        log.debug("query %r parsed as plain words", text, exc_info=True)
+    return make_plain_parser(schema, any_word=any_word).parse(_words_only(text))
+
+
+class _EntityResolver:
+    """Map an agency or mission typed after its field name to the canonical indexed key."""
+
+    def __init__(self, gazetteer: Gazetteer) -> None:
+        self.gazetteer = gazetteer
+
+    def __call__(self, q: query.Query) -> query.Query:
+        fieldname = getattr(q, "fieldname", None)
+        if fieldname not in ENTITY_FIELDS:
+            return q
+        if isinstance(q, query.Phrase):
+            value = " ".join(q.words)
+        elif isinstance(q, query.Term):
+            value = q.text
+        else:
+            return q
+        entity = self.gazetteer.lookup(fieldname, value)
+        return query.Term(fieldname, entity_key(entity.name if entity else value), boost=q.boost)
+
+
+def _has_error(q: query.Query) -> bool:
+    """Whether Whoosh marked part of the parse as an error (it sets an `error` attribute)."""
+    return getattr(q, "error", None) is not None or any(_has_error(c) for c in q.children())
+
+
+def _words_only(text: str) -> str:
+    return " ".join(token.text for token in exact_analyzer()(text))
+
+
+def correct(text: str, searcher: Searcher) -> str | None:
+    """The query with each word the index does not know replaced by its closest indexed word.
+
+    Used for "Vouliez-vous dire …" and for the fuzzy fallback; None when every word is known.
+    """
+    pieces: list[str] = []
+    last = 0
+    for token in exact_analyzer()(text, chars=True):
+        word = token.text
+        if (
+            len(word) < MIN_CORRECTABLE
+            or not word.isalpha()
+            or text[: token.startchar].endswith(":")
+        ):
+            continue
+        if _is_known(word, searcher):
+            continue
+        maxdist = 1 if len(word) <= 5 else 2
+        candidates = searcher.suggest("exact", word, limit=1, maxdist=maxdist, prefix=1)
+        if candidates:
+            pieces += [text[last : token.startchar], candidates[0]]
+            last = token.endchar
+    return "".join([*pieces, text[last:]]) if pieces else None
+
+
+def _is_known(word: str, searcher: Searcher) -> bool:
+    reader = searcher.reader()
+    return any(
+        reader.doc_frequency(field, term) for term in analyze(word) for field in ("body", "title")
+    )

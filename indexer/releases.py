@@ -1,0 +1,65 @@
+"""One release: its details, similar releases, its highlighted text and its source file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from indexer.highlight import highlight
+from indexer.querying import parse_query
+from indexer.search import Marker, clean_query
+from indexer.snapshot import SearchIndex
+
+SIMILAR = 5
+
+
+def release_detail(index: SearchIndex, release_id: str) -> dict[str, Any] | None:
+    """The `/api/releases/<id>` object, or None when no release has this id."""
+    snapshot = index.snapshot()
+    docnum = snapshot.docnums.get(release_id)
+    if docnum is None:
+        return None
+    searcher = snapshot.searcher()
+    stored = searcher.stored_fields(docnum)
+    similar = searcher.more_like(docnum, "body", text=stored.get("body", ""), top=SIMILAR)
+    return {
+        "id": stored["id"],
+        "title": stored.get("title", ""),
+        "date": stored.get("date"),
+        "release": stored.get("release"),
+        "agencies": stored.get("agencies", []),
+        "missions": stored.get("missions", []),
+        "text": stored.get("body", ""),
+        "source": stored.get("source"),
+        "similar": [
+            {
+                "id": hit["id"],
+                "title": hit.get("title", ""),
+                "date": hit.get("date"),
+                "url": f"/releases/{hit['id']}",
+            }
+            for hit in similar
+        ],
+    }
+
+
+def highlighted_text(index: SearchIndex, text: str, q: str) -> str:
+    """The whole text, HTML-escaped, with the words of query `q` marked."""
+    snapshot = index.snapshot()
+    q = clean_query(q)
+    marker = Marker.for_query(snapshot, parse_query(q, snapshot.schema, snapshot.gazetteer))
+    return highlight(text, marker.spans(text) if q else [])
+
+
+def source_file(index: SearchIndex, release_id: str) -> Path | None:
+    """The original file of a release, only if it is inside the corpus and still there."""
+    snapshot = index.snapshot()
+    docnum = snapshot.docnums.get(release_id)
+    if docnum is None:
+        return None
+    stored = snapshot.searcher().stored_fields(docnum)
+    corpus = index.corpus.resolve()
+    path = (corpus / stored["source"]).resolve()
+    if not path.is_relative_to(corpus) or not path.is_file():
+        return None
+    return path

@@ -1,0 +1,51 @@
+"""The Whoosh schema of a release, and the version that says when an index must be rebuilt."""
+
+from __future__ import annotations
+
+from whoosh.columns import PickleColumn, VarBytesColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
+
+from indexer.analysis import exact_analyzer, french_analyzer
+from indexer.normalize import fold
+
+# Bump when the schema, the analyzers or the stored layout change: an index written with
+# another version is rebuilt from the corpus instead of being misread.
+SCHEMA_VERSION = 1
+
+TITLE_BOOST = 3.0
+EXACT_BOOST = 1.5
+TEXT_FIELDS = {"title": TITLE_BOOST, "body": 1.0, "exact": EXACT_BOOST}
+ENTITY_FIELDS = ("agency", "mission")
+
+
+def build_schema() -> Schema:
+    """Fields: searchable text (stemmed, and exact forms), facets, and stored display values.
+
+    A compound word in a query ("Bion-M2", "IASI-NG") becomes a phrase of its parts
+    (`multitoken_query="phrase"`), so it only matches those parts side by side.
+    """
+    french = french_analyzer()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        source=STORED(),
+        title=TEXT(
+            analyzer=french, stored=True, field_boost=TITLE_BOOST, multitoken_query="phrase"
+        ),
+        body=TEXT(analyzer=french, stored=True, multitoken_query="phrase"),
+        exact=TEXT(analyzer=exact_analyzer(), field_boost=EXACT_BOOST, multitoken_query="phrase"),
+        agency=KEYWORD(commas=True, scorable=True),
+        mission=KEYWORD(commas=True, scorable=True),
+        year=ID(),
+        date=STORED(),
+        release=STORED(),
+        agencies=STORED(),
+        missions=STORED(),
+        # Per-document values read in bulk once per searcher: facets, filters, date sorting,
+        # and the file fingerprint that incremental indexing compares.
+        facts=COLUMN(PickleColumn(VarBytesColumn())),
+    )
+
+
+def entity_key(name: str) -> str:
+    """The indexed form of an agency or mission name: folded, without commas."""
+    return fold(name).replace(",", " ").strip()

@@ -1,0 +1,313 @@
+"""Searching: a `SearchRequest` in, the search response dict out.
+
+The CLI (`orbite search --json`) and the web (`/api/search`, and the HTML page) call
+`parse_request` then `search`, so every client sees the same object.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from whoosh import query
+from whoosh.searching import Searcher
+
+from indexer.facets import filter_and_count
+from indexer.highlight import matched_spans, snippet
+from indexer.normalize import fold
+from indexer.querying import correct, parse_query
+from indexer.schema import ENTITY_FIELDS, entity_key
+from indexer.snapshot import SearchIndex, Snapshot
+
+SORTS = ("relevance", "date", "-date")
+MAX_PER_PAGE = 100
+MAX_PAGE = 1000
+MAX_QUERY_CHARS = 500
+MAX_QUERY_WORDS = 32
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_YEAR = re.compile(r"\d{4}")
+
+
+class BadRequest(ValueError):
+    """A search parameter a user must correct; the message says which and how."""
+
+    def __init__(self, message: str, parameter: str | None = None) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A validated search: what to find, which filters, which page."""
+
+    q: str = ""
+    agencies: tuple[str, ...] = ()
+    missions: tuple[str, ...] = ()
+    years: tuple[str, ...] = ()
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 10
+    selections: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
+
+    def filters(self) -> dict[str, tuple[str, ...]]:
+        return {"agency": self.agencies, "mission": self.missions, "year": self.years}
+
+
+def parse_request(
+    q: str | None = None,
+    agency: Iterable[str] = (),
+    mission: Iterable[str] = (),
+    year: Iterable[str] = (),
+    date_from: str | None = None,
+    date_to: str | None = None,
+    sort: str | None = None,
+    page: str | int | None = None,
+    per_page: str | int | None = None,
+) -> SearchRequest:
+    """Validate raw parameters (strings from a URL or a command line); raise BadRequest."""
+    text = clean_query(q or "")
+    agencies = _values(agency)
+    missions = _values(mission)
+    years = tuple(_year(y) for y in _values(year))
+    start, end = _date(date_from, "from"), _date(date_to, "to")
+    if start and end and start > end:
+        raise BadRequest(f"'from' ({start}) is after 'to' ({end})", "from")
+    sort = sort or ("relevance" if text else "-date")
+    if sort not in SORTS:
+        raise BadRequest(f"sort must be one of {', '.join(SORTS)}, not {sort!r}", "sort")
+    return SearchRequest(
+        q=text,
+        agencies=agencies,
+        missions=missions,
+        years=years,
+        date_from=start,
+        date_to=end,
+        sort=sort,
+        page=_integer(page, "page", 1, 1, MAX_PAGE),
+        per_page=_integer(per_page, "per_page", 10, 1, MAX_PER_PAGE),
+        selections={
+            "agency": frozenset(fold(a) for a in agencies),
+            "mission": frozenset(fold(m) for m in missions),
+            "year": frozenset(years),
+        },
+    )
+
+
+def clean_query(text: str) -> str:
+    """Drop control characters and lone surrogates; bound the query's size."""
+    text = "".join(
+        " " if unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") else c for c in text
+    ).strip()
+    if len(text) > MAX_QUERY_CHARS:
+        raise BadRequest(f"query too long: {len(text)} characters, at most {MAX_QUERY_CHARS}", "q")
+    if len(text.split()) > MAX_QUERY_WORDS:
+        raise BadRequest(f"query has too many words: at most {MAX_QUERY_WORDS}", "q")
+    return text
+
+
+def _values(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+
+
+def _year(value: str) -> str:
+    if not _YEAR.fullmatch(value):
+        raise BadRequest(f"year must be four digits, not {value!r}", "year")
+    return value
+
+
+def _date(value: str | None, name: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        if not _DATE.fullmatch(value):
+            raise ValueError
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(f"{name} must be a date as YYYY-MM-DD, not {value!r}", name) from None
+
+
+def _integer(value: str | int | None, name: str, default: int, low: int, high: int) -> int:
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise BadRequest(f"{name} must be a whole number, not {value!r}", name) from None
+    if not low <= number <= high:
+        raise BadRequest(f"{name} must be between {low} and {high}, not {number}", name)
+    return number
+
+
+@dataclass
+class _Match:
+    query: query.Query
+    docnums: set[int]
+    facets: dict[str, list[dict[str, object]]]
+    suggestion: str | None = None
+    fallback: str | None = None
+
+
+def search(index: SearchIndex, request: SearchRequest) -> dict[str, Any]:
+    """Run a search: total, one page of results with snippets, facets, suggestion, fallback."""
+    started = time.perf_counter()
+    snapshot = index.snapshot()
+    searcher = snapshot.searcher()
+    match = _match(snapshot, searcher, request)
+    ranked = _rank(snapshot, searcher, match, request)
+    marker = Marker.for_query(snapshot, match.query)
+    results = [_result(searcher, docnum, score, marker) for docnum, score in ranked]
+    return {
+        "query": request.q,
+        "total": len(match.docnums),
+        "page": request.page,
+        "per_page": request.per_page,
+        "took_ms": round((time.perf_counter() - started) * 1000, 1),
+        "results": results,
+        "facets": match.facets,
+        "suggestion": match.suggestion,
+        "fallback": match.fallback,
+    }
+
+
+def _match(snapshot: Snapshot, searcher: Searcher, request: SearchRequest) -> _Match:
+    """Find the matching documents: all words, else the corrected words, else any word."""
+    if not request.q:
+        return _filtered(snapshot, query.Every(), snapshot.rows.keys(), request)
+    schema, gazetteer = snapshot.schema, snapshot.gazetteer
+    strict = parse_query(request.q, schema, gazetteer)
+    match = _filtered(snapshot, strict, searcher.docs_for_query(strict), request)
+    if match.docnums:
+        return match
+    suggestion = correct(request.q, searcher)
+    if suggestion:
+        corrected = parse_query(suggestion, schema, gazetteer)
+        fuzzy = _filtered(snapshot, corrected, searcher.docs_for_query(corrected), request)
+        if fuzzy.docnums:
+            fuzzy.suggestion, fuzzy.fallback = suggestion, "fuzzy"
+            return fuzzy
+    loose = parse_query(suggestion or request.q, schema, gazetteer, any_word=True)
+    match = _filtered(snapshot, loose, searcher.docs_for_query(loose), request)
+    match.suggestion = suggestion
+    if match.docnums:
+        match.fallback = "any_word"
+    return match
+
+
+def _filtered(
+    snapshot: Snapshot, q: query.Query, docnums: Iterable[int], request: SearchRequest
+) -> _Match:
+    low = request.date_from.toordinal() if request.date_from else None
+    high = request.date_to.toordinal() if request.date_to else None
+    if low is not None or high is not None:
+        docnums = [d for d in docnums if _in_range(snapshot.rows[d].date, low, high)]
+    passing, facets = filter_and_count(snapshot.rows, docnums, request.selections)
+    return _Match(q, passing, facets)
+
+
+def _in_range(date: int | None, low: int | None, high: int | None) -> bool:
+    if date is None:
+        return False
+    return (low is None or date >= low) and (high is None or date <= high)
+
+
+def _rank(
+    snapshot: Snapshot, searcher: Searcher, match: _Match, request: SearchRequest
+) -> list[tuple[int, float | None]]:
+    """The page's documents in order, with their scores when ranked by relevance."""
+    first = (request.page - 1) * request.per_page
+    if not match.docnums:
+        return []
+    if request.sort == "relevance" and not isinstance(match.query, query.Every):
+        hits = searcher.search(match.query, filter=match.docnums, limit=first + request.per_page)
+        return [(hit.docnum, round(hit.score, 4)) for hit in hits[first:]]
+    rows = snapshot.rows
+    newest_first = request.sort != "date"
+
+    def key(docnum: int) -> tuple:
+        date = rows[docnum].date
+        if date is None:  # undated releases come last in both orders
+            return (1, 0, rows[docnum].id)
+        return (0, -date if newest_first else date, rows[docnum].id)
+
+    ordered = sorted(match.docnums, key=key)
+    return [(docnum, None) for docnum in ordered[first : first + request.per_page]]
+
+
+@dataclass(frozen=True)
+class Marker:
+    """What to mark in a release's text for a query: its French terms and its entities."""
+
+    snapshot: Snapshot
+    terms: frozenset[str]
+    phrases: frozenset[tuple[str, ...]]
+    entities: frozenset[tuple[str, str]]
+
+    @classmethod
+    def for_query(cls, snapshot: Snapshot, q: query.Query) -> Marker:
+        terms: set[str] = set()
+        phrases: set[tuple[str, ...]] = set()
+        entities: set[tuple[str, str]] = set()
+        reader = snapshot.searcher().reader()
+        for leaf in _wanted_leaves(q):
+            if isinstance(leaf, query.Phrase):
+                if leaf.fieldname in ("title", "body"):
+                    phrases.add(tuple(leaf.words))
+                continue
+            for fieldname, text in leaf.expanded_terms(reader, phrases=True):
+                text = text.decode("utf-8") if isinstance(text, bytes) else text
+                if fieldname in ("title", "body"):
+                    terms.add(text)
+                elif fieldname in ENTITY_FIELDS:
+                    entities.add((fieldname, text))
+        return cls(snapshot, frozenset(terms), frozenset(phrases), frozenset(entities))
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """The spans of `text` to mark: matched words, and the entities under any alias."""
+        extra = []
+        if self.entities:
+            extra = [
+                (m.start, m.end)
+                for m in self.snapshot.gazetteer.find(text)
+                if (m.entity.kind, entity_key(m.entity.name)) in self.entities
+            ]
+        return matched_spans(text, self.terms, self.phrases, extra)
+
+
+def _wanted_leaves(q: query.Query) -> Iterable[query.Query]:
+    """The leaves of a query, except those under a NOT (excluded words are not marked).
+
+    Whoosh's own ``Query.existing_terms`` is not used: its loop variable shadows its
+    ``fieldname`` parameter, so it drops the leaves of every field but the first.
+    """
+    if isinstance(q, query.Not):
+        return
+    if isinstance(q, query.AndNot):
+        yield from _wanted_leaves(q.a)
+        return
+    if q.is_leaf():
+        yield q
+    for child in q.children():
+        yield from _wanted_leaves(child)
+
+
+def _result(searcher: Searcher, docnum: int, score: float | None, marker: Marker) -> dict[str, Any]:
+    stored = searcher.stored_fields(docnum)
+    text = stored.get("body", "")
+    return {
+        "id": stored["id"],
+        "title": stored.get("title", ""),
+        "date": stored.get("date"),
+        "release": stored.get("release"),
+        "agencies": stored.get("agencies", []),
+        "missions": stored.get("missions", []),
+        "score": score,
+        "snippet": snippet(text, marker.spans(text)),
+        "url": f"/releases/{stored['id']}",
+    }

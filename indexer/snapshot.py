@@ -1,0 +1,104 @@
+"""An open index for searching: one snapshot per index generation, refreshed after commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from whoosh.index import Index
+from whoosh.searching import Searcher
+
+from indexer.gazetteer import Gazetteer
+from indexer.indexing import read_facts
+from indexer.normalize import fold
+from indexer.store import IndexMeta, IndexStore
+
+
+@dataclass(frozen=True)
+class Row:
+    """What filters, facets and date sorting need of a release, held in memory per snapshot."""
+
+    id: str
+    date: int | None
+    year: str | None
+    agencies: tuple[str, ...]
+    agency_keys: frozenset[str]
+    missions: tuple[str, ...]
+    mission_keys: frozenset[str]
+
+
+class Snapshot:
+    """A searcher's view of one commit, with the per-release rows read once for all requests."""
+
+    def __init__(self, ix: Index, meta: IndexMeta, gazetteer: Gazetteer) -> None:
+        self.ix = ix
+        self.meta = meta
+        self.gazetteer = gazetteer
+        self.schema = ix.schema
+        self._local = threading.local()
+        with ix.reader() as reader:
+            self.generation = reader.generation()
+            self.rows: dict[int, Row] = {docnum: _row(f) for docnum, f in read_facts(reader)}
+        self.docnums = {row.id: docnum for docnum, row in self.rows.items()}
+
+    def searcher(self) -> Searcher:
+        """This thread's searcher on the snapshot (Whoosh searchers are not shared by threads)."""
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is None:
+            searcher = self._local.searcher = self.ix.searcher()
+        return searcher
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def _row(facts) -> Row:
+    year = str(dt.date.fromordinal(facts.date).year) if facts.date else None
+    return Row(
+        facts.id,
+        facts.date,
+        year,
+        tuple(facts.agencies),
+        frozenset(fold(a) for a in facts.agencies),
+        tuple(facts.missions),
+        frozenset(fold(m) for m in facts.missions),
+    )
+
+
+class SearchIndex:
+    """The index of a corpus as searches see it: always the latest committed snapshot."""
+
+    def __init__(self, store: IndexStore, corpus: Path) -> None:
+        self.store = store
+        self.corpus = Path(corpus)
+        self._lock = threading.Lock()
+        self._snapshot: Snapshot | None = None
+        self._key: tuple[str, int] | None = None
+
+    def snapshot(self) -> Snapshot:
+        """The snapshot of the latest commit, reopened when a writer has committed since."""
+        current = self._snapshot
+        if current is not None and self._key == self._current_key(current.ix):
+            return current
+        with self._lock:
+            if self._snapshot is None or self._key != self._current_key(self._snapshot.ix):
+                self._snapshot = self._open()
+            return self._snapshot
+
+    def _current_key(self, ix: Index) -> tuple[str, int]:
+        return self.store.generation(), ix.latest_generation()
+
+    def _open(self) -> Snapshot:
+        generation = self.store.generation()
+        ix = self.store.open()
+        meta = self.store.read_meta()
+        previous = self._snapshot
+        if previous is not None and previous.gazetteer.fingerprint == meta.gazetteer:
+            gazetteer = previous.gazetteer
+        else:
+            gazetteer = Gazetteer.load(self.corpus)
+        snapshot = Snapshot(ix, meta, gazetteer)
+        self._key = (generation, snapshot.generation)
+        return snapshot

@@ -1,0 +1,117 @@
+"""The `orbite` command line contract: options, JSON output, exit codes, messages."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from indexer.search import parse_request, search
+from indexer.snapshot import SearchIndex
+from indexer.store import IndexStore
+from web.cli import main
+
+
+def orbite(capsys, *args: str) -> tuple[int, str, str]:
+    """Run `orbite ARGS`; return (exit code, stdout, stderr)."""
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return exit_info.value.code, out, err
+
+
+@pytest.fixture
+def paths(seed_corpus: Path, index_dir: Path) -> list[str]:
+    return ["--corpus", str(seed_corpus), "--index", str(index_dir)]
+
+
+def test_index_json_prints_exactly_one_summary_object(capsys, paths) -> None:
+    code, out, _ = orbite(capsys, "index", "--json", *paths)
+    assert code == 0
+    assert json.loads(out) == {
+        "added": 5,
+        "updated": 0,
+        "removed": 0,
+        "unchanged": 0,
+        "skipped": [],
+    }
+    code, out, _ = orbite(capsys, "index", "--json", *paths)
+    assert json.loads(out)["unchanged"] == 5
+
+
+def test_index_without_json_prints_a_summary_line(capsys, paths) -> None:
+    code, out, err = orbite(capsys, "index", *paths)
+    assert code == 0
+    assert out.startswith("5 ajoutés, 0 mis à jour, 0 supprimés, 0 inchangés, 0 ignorés")
+    assert err == ""  # no progress bar when stderr is not a terminal
+
+
+def test_index_full_rebuilds(capsys, paths) -> None:
+    orbite(capsys, "index", *paths)
+    code, out, _ = orbite(capsys, "index", "--full", "--json", *paths)
+    assert (code, json.loads(out)["added"]) == (0, 5)
+
+
+def test_environment_variables_choose_the_folders(capsys, seed_corpus, index_dir, monkeypatch):
+    monkeypatch.setenv("ORBITE_CORPUS", str(seed_corpus))
+    monkeypatch.setenv("ORBITE_INDEX", str(index_dir))
+    code, _, _ = orbite(capsys, "index")
+    assert code == 0
+    assert IndexStore(index_dir).exists()
+
+
+def test_search_json_is_the_search_response(capsys, paths, seed_corpus, index_dir) -> None:
+    orbite(capsys, "index", *paths)
+    code, out, _ = orbite(capsys, "search", "Roscosmos", "--agency", "CNES", "--json", *paths)
+    assert code == 0
+    response = json.loads(out)
+    expected = search(
+        SearchIndex(IndexStore(index_dir), seed_corpus),
+        parse_request("Roscosmos", agency=["CNES"]),
+    )
+    for item in (response, expected):
+        item.pop("took_ms")
+    assert response == expected
+
+
+def test_search_builds_a_missing_index_first(capsys, paths) -> None:
+    code, out, err = orbite(capsys, "search", "--json", *paths)
+    assert code == 0
+    assert json.loads(out)["total"] == 5
+    assert "indexing" in err
+
+
+def test_search_prints_a_readable_list(capsys, paths) -> None:
+    code, out, _ = orbite(capsys, "search", "Roscosmos", "--sort", "-date", *paths)
+    assert code == 0
+    assert out.splitlines()[0].startswith("2 résultats")
+    assert "27 août 2019" in out
+    assert "/releases/003_e925e52a700168fa" in out
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        ["--from", "hier"],
+        ["--to", "2020-02-30"],
+        ["--per-page", "101"],
+        ["--page", "0"],
+        ["--page", "abc"],
+        ["--sort", "sideways"],
+        ["--year", "deux-mille"],
+        ["--bogus"],
+    ],
+)
+def test_bad_options_exit_2_with_one_line(capsys, paths, options) -> None:
+    code, out, err = orbite(capsys, "search", "lune", *options, *paths)
+    assert code == 2
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert "Traceback" not in err
+
+
+def test_missing_corpus_is_a_clean_error(capsys, tmp_path) -> None:
+    code, _, err = orbite(capsys, "index", "--corpus", str(tmp_path / "nope"))
+    assert code == 2
+    assert err.strip() == f"orbite: error: corpus folder not found: {tmp_path / 'nope'}"

@@ -1,0 +1,134 @@
+"""Incremental indexing: what `orbite index` adds, updates, removes, keeps and skips."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from indexer import store as store_module
+from indexer.indexing import update_index
+from indexer.search import parse_request, search
+from indexer.snapshot import SearchIndex
+from indexer.store import IndexStore
+
+RELEASE = "Titre du communiqué {n}\n\n3 mars 2021\n\nLa sonde {word} poursuit sa route."
+
+
+def counts(summary) -> dict[str, int]:
+    data = summary.to_dict()
+    return {k: data[k] for k in ("added", "updated", "removed", "unchanged")}
+
+
+def found(corpus: Path, index_dir: Path, q: str) -> list[str]:
+    index = SearchIndex(IndexStore(index_dir), corpus)
+    return [r["id"] for r in search(index, parse_request(q))["results"]]
+
+
+@pytest.fixture
+def corpus(make_corpus) -> Path:
+    return make_corpus(
+        {
+            "a.txt": RELEASE.format(n=1, word="Alpha"),
+            "b.txt": RELEASE.format(n=2, word="Bravo"),
+            "2020/c.md": RELEASE.format(n=3, word="Charlie"),
+        }
+    )
+
+
+def test_first_run_adds_everything_second_run_changes_nothing(corpus, index_dir) -> None:
+    store = IndexStore(index_dir)
+    assert counts(update_index(corpus, store)) == dict(added=3, updated=0, removed=0, unchanged=0)
+    generation = store.generation()
+    assert counts(update_index(corpus, store)) == dict(added=0, updated=0, removed=0, unchanged=3)
+    assert store.generation() == generation
+    assert found(corpus, index_dir, "Charlie") == ["2020/c"]
+
+
+def test_added_changed_and_deleted_files(corpus, index_dir) -> None:
+    store = IndexStore(index_dir)
+    update_index(corpus, store)
+    (corpus / "d.txt").write_text(RELEASE.format(n=4, word="Delta"), "utf-8")
+    (corpus / "a.txt").write_text(RELEASE.format(n=1, word="Echo"), "utf-8")
+    (corpus / "b.txt").unlink()
+    assert counts(update_index(corpus, store)) == dict(added=1, updated=1, removed=1, unchanged=1)
+    assert found(corpus, index_dir, "Delta") == ["d"]
+    assert found(corpus, index_dir, "Echo") == ["a"]
+    assert found(corpus, index_dir, "Alpha") == []
+    assert found(corpus, index_dir, "Bravo") == []
+
+
+def test_a_touched_file_with_the_same_content_is_unchanged(corpus, index_dir) -> None:
+    store = IndexStore(index_dir)
+    update_index(corpus, store)
+    stat = (corpus / "a.txt").stat()
+    os.utime(corpus / "a.txt", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert counts(update_index(corpus, store))["unchanged"] == 3
+
+
+def test_hidden_files_are_ignored_and_bad_files_skipped_with_a_reason(corpus, index_dir) -> None:
+    (corpus / ".brouillon.txt").write_text("secret", "utf-8")
+    (corpus / ".git").mkdir()
+    (corpus / ".git" / "x.txt").write_text("secret", "utf-8")
+    (corpus / "vide.txt").write_text("", "utf-8")
+    (corpus / "image.png").write_bytes(b"\x89PNG")
+    (corpus / "binaire.txt").write_bytes(b"\x00\x01\x02" * 10)
+    summary = update_index(corpus, IndexStore(index_dir)).to_dict()
+    assert summary["added"] == 3
+    assert [s["path"] for s in summary["skipped"]] == ["binaire.txt", "image.png", "vide.txt"]
+    assert all(s["reason"] for s in summary["skipped"])
+    assert found(corpus, index_dir, "secret") == []
+
+
+def test_two_files_with_one_id_index_the_first_by_precedence(corpus, index_dir) -> None:
+    (corpus / "a.md").write_text(RELEASE.format(n=9, word="Markdown"), "utf-8")
+    summary = update_index(corpus, IndexStore(index_dir)).to_dict()
+    assert summary["skipped"] == [{"path": "a.txt", "reason": "same id as a.md, which is indexed"}]
+    assert found(corpus, index_dir, "Markdown") == ["a"]
+
+
+def test_a_file_that_becomes_unreadable_keeps_its_last_version(corpus, index_dir) -> None:
+    store = IndexStore(index_dir)
+    update_index(corpus, store)
+    (corpus / "a.txt").write_bytes(b"\x00" * 64)
+    summary = update_index(corpus, store).to_dict()
+    assert [s["path"] for s in summary["skipped"]] == ["a.txt"]
+    assert found(corpus, index_dir, "Alpha") == ["a"]
+
+
+def test_full_rebuild_swaps_in_a_new_generation(corpus, index_dir) -> None:
+    store = IndexStore(index_dir)
+    update_index(corpus, store)
+    old = store.generation()
+    summary = update_index(corpus, store, full=True)
+    assert counts(summary)["added"] == 3
+    assert store.generation() != old
+    assert not (index_dir / old).exists()
+    assert found(corpus, index_dir, "Bravo") == ["b"]
+
+
+def test_an_index_of_another_schema_version_is_rebuilt(corpus, index_dir, monkeypatch) -> None:
+    store = IndexStore(index_dir)
+    update_index(corpus, store)
+    meta_path = store.current / store_module.META_FILE
+    meta = json.loads(meta_path.read_text("utf-8"))
+    meta_path.write_text(json.dumps({**meta, "schema_version": 0}), "utf-8")
+    old = store.generation()
+    assert counts(update_index(corpus, store))["added"] == 3
+    assert store.generation() != old
+
+
+def test_a_new_gazetteer_file_rebuilds_the_metadata(corpus, index_dir) -> None:
+    store = IndexStore(index_dir)
+    update_index(corpus, store)
+    (corpus / "gazetteer.yaml").write_text(
+        "missions:\n  - name: Sonde Alpha\n    aliases: [Alpha]\n", "utf-8"
+    )
+    summary = update_index(corpus, store).to_dict()
+    assert summary["added"] == 3
+    assert not any(s["path"] == "gazetteer.yaml" for s in summary["skipped"])
+    index = SearchIndex(store, corpus)
+    response = search(index, parse_request("", mission=["Sonde Alpha"]))
+    assert [r["id"] for r in response["results"]] == ["a"]

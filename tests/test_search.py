@@ -1,0 +1,271 @@
+"""Searching as a user sees it: which releases come back, in which order, with what marks."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.search import BadRequest, parse_request, search
+from indexer.snapshot import SearchIndex
+
+CHINA_2020 = "000_4e926120857ef53d"
+RUSSIA_2018 = "001_6a8f80b65f6a5b53"
+ISEF_2018 = "002_124b9746335e340f"
+RUSSIA_2019 = "003_e925e52a700168fa"
+MOON_UNDATED = "004_998f866523990025"
+
+
+def ids(index: SearchIndex, q: str = "", **params) -> list[str]:
+    response = search(index, parse_request(q, per_page=100, **params))
+    return [r["id"] for r in response["results"]]
+
+
+def run(index: SearchIndex, q: str = "", **params) -> dict:
+    return search(index, parse_request(q, **params))
+
+
+def test_empty_query_lists_every_release_newest_first_undated_last(seed_index) -> None:
+    assert ids(seed_index) == [CHINA_2020, RUSSIA_2019, RUSSIA_2018, ISEF_2018, MOON_UNDATED]
+
+
+def test_oldest_first_still_puts_undated_last(seed_index) -> None:
+    assert ids(seed_index, sort="date") == [
+        ISEF_2018,
+        RUSSIA_2018,
+        RUSSIA_2019,
+        CHINA_2020,
+        MOON_UNDATED,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "written"),
+    [
+        ("cooperation", "coopération"),
+        ("COOPÉRATION", "coopération"),
+        ("Coopérations", "coopération"),
+        ("Chang’e 6", "Chang'e 6"),
+        ("europeenne", "européenne"),
+        ("Bion M2", "Bion-M2"),
+        ("spatial", "spatiales"),
+    ],
+)
+def test_accents_case_apostrophes_and_forms_do_not_matter(seed_index, typed, written) -> None:
+    # The same releases; their order may differ, as exact forms rank first.
+    assert set(ids(seed_index, typed)) == set(ids(seed_index, written))
+    assert ids(seed_index, typed)
+
+
+def test_all_words_are_required(seed_index) -> None:
+    both = set(ids(seed_index, "Roscosmos Mercure"))
+    assert both == {RUSSIA_2018}
+    assert both < set(ids(seed_index, "Roscosmos"))
+
+
+def test_phrase_needs_the_words_in_order(seed_index) -> None:
+    assert ids(seed_index, '"changement climatique"')
+    assert ids(seed_index, '"climatique changement"') == []
+    assert ids(seed_index, "« changement climatique »") == ids(
+        seed_index, '"changement climatique"'
+    )
+
+
+def test_exclusion_and_or(seed_index) -> None:
+    moon = set(ids(seed_index, "Lune"))
+    assert set(ids(seed_index, "Lune -Chang'e")) == moon - set(ids(seed_index, "Chang'e"))
+    either = set(ids(seed_index, "Roscosmos OR Pékin"))
+    assert either == set(ids(seed_index, "Roscosmos")) | set(ids(seed_index, "Pékin"))
+    assert set(ids(seed_index, "Roscosmos OU Pékin")) == either
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("agence:CNSA", {CHINA_2020, MOON_UNDATED}),
+        ("agency:cnsa", {CHINA_2020, MOON_UNDATED}),
+        ("annee:2018", {RUSSIA_2018, ISEF_2018}),
+        ("année:2019", {RUSSIA_2019}),
+        ('mission:"Bion-M2"', {RUSSIA_2018, RUSSIA_2019}),
+        ("mission:Bion-M2 Moscou", {RUSSIA_2018, RUSSIA_2019}),
+        ('agence:"Agence spatiale européenne"', {RUSSIA_2018}),
+    ],
+)
+def test_field_filters(seed_index, q, expected) -> None:
+    assert set(ids(seed_index, q)) == expected
+
+
+def test_an_agency_name_matches_its_aliases(seed_index) -> None:
+    # Release 001 says "l’ESA", never "Agence spatiale européenne".
+    assert ids(seed_index, "Agence spatiale européenne")[0] == RUSSIA_2018
+
+
+def test_a_typo_finds_its_word_and_suggests_it(seed_index) -> None:
+    response = run(seed_index, "cooperaton")
+    assert response["suggestion"] == "coopération"
+    assert response["fallback"] == "fuzzy"
+    assert {r["id"] for r in response["results"]} == set(ids(seed_index, "coopération"))
+
+
+def test_a_known_word_gets_no_suggestion(seed_index) -> None:
+    response = run(seed_index, "coopération")
+    assert (response["suggestion"], response["fallback"]) == (None, None)
+
+
+def test_when_no_release_has_every_word_any_word_matches_and_says_so(seed_index) -> None:
+    response = run(seed_index, "Lune zzzzzzzz")
+    assert response["fallback"] == "any_word"
+    assert {r["id"] for r in response["results"]} == set(ids(seed_index, "Lune"))
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        'foo"(bar',
+        "((",
+        ")",
+        "agence:",
+        "mission: ",
+        "*",
+        "?",
+        '"',
+        "-",
+        "+",
+        "OR",
+        "AND OR NOT",
+        'titre:"',
+        "a*b*c*d*e",
+        "^2",
+        "lune^",
+        "[2018 TO",
+        "{}",
+        "\\",
+        "'",
+        "::",
+        "annee:abc",
+        "\x00\x01lune",
+        "\ud800",
+    ],
+)
+def test_any_string_is_a_valid_query(seed_index, q) -> None:
+    response = run(seed_index, q)
+    assert response["total"] == len(response["results"]) or response["total"] > 10
+
+
+def test_snippet_marks_the_original_accented_word(seed_index) -> None:
+    snippet = run(seed_index, "cooperation")["results"][0]["snippet"]
+    assert "<mark>coopération</mark>" in snippet or "<mark>Coopération</mark>" in snippet
+
+
+def test_snippet_is_escaped_except_marks(make_corpus, open_index) -> None:
+    corpus = make_corpus({"x.txt": "Titre\n\n12 mai 2021\n\n<script>alert('lune')</script> & Lune"})
+    snippet = run(open_index(corpus), "lune")["results"][0]["snippet"]
+    assert "<script>" not in snippet
+    assert "&lt;script&gt;" in snippet
+    assert "<mark>Lune</mark>" in snippet
+
+
+def test_snippet_finds_the_passage_in_a_long_release(make_corpus, open_index) -> None:
+    filler = "Le satellite poursuit sa route. " * 3000
+    corpus = make_corpus({"long.txt": f"Titre\n\n{filler}La sonde Ulysse arrive.\n\n{filler}"})
+    snippet = run(open_index(corpus), "Ulysse")["results"][0]["snippet"]
+    assert "<mark>Ulysse</mark>" in snippet
+
+
+def test_exact_form_ranks_above_other_forms(make_corpus, open_index) -> None:
+    corpus = make_corpus(
+        {
+            "a.txt": "Une nuit\n\nLes étoiles du ciel austral.",
+            "b.txt": "Une autre nuit\n\nUne étoile du ciel austral.",
+        }
+    )
+    index = open_index(corpus)
+    assert ids(index, "étoiles") == ["a", "b"]
+    assert ids(index, "étoile") == ["b", "a"]
+
+
+def test_title_counts_more_than_body(make_corpus, open_index) -> None:
+    corpus = make_corpus(
+        {
+            "a.txt": "Rapport annuel\n\nLe programme Copernicus avance bien cette année.",
+            "b.txt": "Copernicus : un nouveau satellite\n\nLe programme avance bien cette année.",
+        }
+    )
+    assert ids(open_index(corpus), "Copernicus") == ["b", "a"]
+
+
+def test_facets_count_every_match_and_keep_other_values_of_a_selected_facet(seed_index) -> None:
+    everything = run(seed_index)["facets"]
+    assert {"value": "CNES", "count": 5} in everything["agency"]
+    selected = run(seed_index, agency=["CNSA"])
+    assert selected["total"] == 2
+    agencies = {f["value"]: f["count"] for f in selected["facets"]["agency"]}
+    assert agencies["Roscosmos"] == 2  # still offered, with its own count
+    years = {f["value"]: f["count"] for f in selected["facets"]["year"]}
+    assert years == {"2020": 1}  # other facets follow the selection
+
+
+def test_filters_by_year_and_date_range(seed_index) -> None:
+    assert set(ids(seed_index, year=["2018"])) == {RUSSIA_2018, ISEF_2018}
+    in_range = ids(seed_index, date_from="2018-06-01", date_to="2019-12-31")
+    assert set(in_range) == {RUSSIA_2018, RUSSIA_2019}
+
+
+def test_pages_split_the_results(seed_index) -> None:
+    first = run(seed_index, per_page=2)
+    second = run(seed_index, per_page=2, page=2)
+    assert first["total"] == second["total"] == 5
+    assert [r["id"] for r in first["results"] + second["results"]] == ids(seed_index)[:4]
+
+
+def test_response_shape(seed_index) -> None:
+    response = run(seed_index, "Roscosmos", per_page=1)
+    assert set(response) == {
+        "query",
+        "total",
+        "page",
+        "per_page",
+        "took_ms",
+        "results",
+        "facets",
+        "suggestion",
+        "fallback",
+    }
+    (result,) = response["results"]
+    assert set(result) == {
+        "id",
+        "title",
+        "date",
+        "release",
+        "agencies",
+        "missions",
+        "score",
+        "snippet",
+        "url",
+    }
+    assert result["url"] == f"/releases/{result['id']}"
+    assert set(response["facets"]) == {"agency", "mission", "year"}
+
+
+@pytest.mark.parametrize(
+    ("params", "parameter"),
+    [
+        ({"per_page": "1000"}, "per_page"),
+        ({"per_page": "0"}, "per_page"),
+        ({"page": "0"}, "page"),
+        ({"page": "abc"}, "page"),
+        ({"date_from": "hier"}, "from"),
+        ({"date_to": "2020-13-01"}, "to"),
+        ({"date_from": "2021-01-01", "date_to": "2020-01-01"}, "from"),
+        ({"sort": "sideways"}, "sort"),
+        ({"year": ["20x0"]}, "year"),
+        ({"q": "lune " * 200}, "q"),
+    ],
+)
+def test_bad_parameters_are_rejected_with_the_parameter_named(params, parameter) -> None:
+    with pytest.raises(BadRequest) as error:
+        parse_request(**params)
+    assert error.value.parameter == parameter
+
+
+def test_default_sort_is_relevance_with_words_and_newest_without() -> None:
+    assert parse_request("lune").sort == "relevance"
+    assert parse_request("").sort == "-date"

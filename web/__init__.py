@@ -1,0 +1,1 @@
+"""Orbite's web application (the app factory lives in `web.app`)."""
