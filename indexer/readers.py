@@ -1,0 +1,338 @@
+"""Turn one corpus file (text, Markdown, HTML or PDF) into a `Document` of plain text.
+
+Every reader ends with the same tidying, so the rest of the indexer sees one shape of text:
+NFC, `\\n` line ends, no trailing spaces, at most one blank line between paragraphs.
+A file that cannot be indexed raises `SkipFile` with a short reason instead of any other error,
+so that one bad file never stops an indexing run.
+
+Decoding: UTF-16 when the file starts with its BOM, else UTF-8 (BOM or not), else the charset an
+HTML `<meta>` declares, else Windows-1252 as browsers read it (its five undefined bytes become
+the Latin-1 code points, so decoding never fails). NUL bytes or many control characters mean a
+binary file. Control characters left in the text are dropped; everything else stays as written.
+
+HTML: the text of `<main>` and `<article>` when they hold text, else of `<body>`, else of the
+whole page. Never kept: `<script>`, `<style>`, `<noscript>`, `<template>`, `<svg>`, `<canvas>`,
+`<iframe>`, `<object>` (not prose), `<nav>`, `<footer>`, `<aside>`, `<form>` (site chrome and
+boilerplate that would match every query). `<header>` is kept: inside `<main>`/`<article>` it
+holds the headline and date; outside them it only matters on pages without `<main>`/`<article>`,
+where it often holds the `<h1>`, and its menus sit in `<nav>`, which is dropped anyway.
+Markdown is rendered to HTML by markdown-it-py and read by the same extractor (whole page).
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import logging
+import math
+import re
+import stat
+import unicodedata
+import warnings
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import yaml
+from markdown_it import MarkdownIt
+from pypdf import PdfReader
+from pypdf.errors import FileNotDecryptedError
+
+from indexer.release import Document
+
+MAX_BYTES = 50 * 2**20
+
+# Broken PDFs become SkipFile reasons; pypdf's own warnings about them would only be noise.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+# Characters that are neither text nor line breaks (tab, LF, VT, FF and CR are allowed).
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_BINARY_SHARE = 0.1
+_HTML_SPACE = re.compile(r"[ \t\n\r\f]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_META_CHARSET = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([\w.:-]+)", re.IGNORECASE)
+_FRONT_MATTER = re.compile(r"---[ \t]*\n(.*?\n)??(?:---|\.\.\.)[ \t]*(?:\n|$)", re.DOTALL)
+_WINDOWS_1252 = "".join(
+    bytes([byte]).decode("cp1252", errors="ignore") or chr(byte) for byte in range(256)
+)
+_MARKDOWN = MarkdownIt("commonmark").enable("table")
+
+
+class SkipFile(Exception):
+    """A file that cannot be indexed; `reason` says why in a few English words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def decode_text(data: bytes) -> str:
+    """Decode a text file whatever editor wrote it, refusing binary data."""
+    return _decode(data, None)
+
+
+def _decode(data: bytes, declared: str | None) -> str:
+    """Decode like `decode_text`, trying an HTML page's declared charset before Windows-1252."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = data.decode("utf-16", errors="replace")
+    elif b"\x00" in data:
+        raise SkipFile("binary file")
+    else:
+        text = _decode_8bit(data, declared)
+    if len(_CONTROL.findall(text)) > _BINARY_SHARE * len(text):
+        raise SkipFile("binary file")
+    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def _decode_8bit(data: bytes, declared: str | None) -> str:
+    for encoding in ("utf-8-sig", declared):
+        if encoding:
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+    return codecs.charmap_decode(data, "strict", _WINDOWS_1252)[0]
+
+
+def _declared_charset(data: bytes) -> str | None:
+    """The charset an HTML page declares in a `<meta>` tag, if Python knows it."""
+    match = _META_CHARSET.search(data[:4096])
+    if match is None:
+        return None
+    try:
+        name = codecs.lookup(match.group(1).decode("ascii")).name
+    except (LookupError, UnicodeDecodeError):
+        return None
+    # As in browsers: a page that can be read from its own bytes is never UTF-16 or UTF-32.
+    return None if name.startswith(("utf-16", "utf-32")) else name
+
+
+def _tidy(text: str) -> str:
+    """Give every reader's output the same shape: NFC, no trailing spaces, single blank lines."""
+    lines = unicodedata.normalize("NFC", text).splitlines()
+    text = "\n".join(_CONTROL.sub("", line).rstrip() for line in lines)
+    return _BLANK_LINES.sub("\n\n", text).strip("\n")
+
+
+def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """Separate YAML front matter from the body; anything that is not a mapping stays body."""
+    match = _FRONT_MATTER.match(text)
+    if match is None:
+        return {}, text
+    try:
+        front_matter = yaml.safe_load(match.group(1) or "")
+    except (yaml.YAMLError, ValueError):  # ValueError: an impossible date such as 2020-02-30
+        return {}, text
+    if front_matter is None:
+        front_matter = {}
+    if not isinstance(front_matter, dict):
+        return {}, text
+    return front_matter, text[match.end() :]
+
+
+_CODE = frozenset({"script", "style", "noscript", "template"})
+_EMBEDS = frozenset({"svg", "canvas", "iframe", "object"})
+_CHROME = frozenset({"nav", "footer", "aside", "form"})
+_DROPPED = _CODE | _EMBEDS | _CHROME
+_CONTENT = frozenset({"main", "article"})
+_LINE_BREAKS = frozenset({"br", "li", "dt", "dd", "tr", "thead", "tbody", "tfoot", "option"})
+_SECTIONS = frozenset({"html", "body", "main", "article", "section", "header", "div", "address"})
+_BLOCKS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "p", "pre", "hr", "blockquote"})
+_GROUPS = frozenset({"ul", "ol", "dl", "table", "caption", "figure", "figcaption"})
+_PARAGRAPH_BREAKS = _SECTIONS | _BLOCKS | _GROUPS | {"details", "summary"}
+_CELLS = frozenset({"td", "th"})
+_VOID = frozenset({"br", "hr"})
+
+
+class _TextExtractor(HTMLParser):
+    """Collect the visible text of a page, each piece tagged with how central it is.
+
+    Levels: 2 inside `<main>`/`<article>`, 1 elsewhere in `<body>`, 0 outside `<body>`.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.pieces: list[tuple[int, str]] = []
+        self.headlines: list[tuple[int, str]] = []
+        self.page_title: str | None = None
+        self._dropped: list[str] = []
+        self._content = 0
+        self._body = 0
+        self._pre = 0
+        self._headline: list[str] | None = None
+        self._title: list[str] | None = None
+        self._newlines = 0
+        self._space = False
+
+    @property
+    def _level(self) -> int:
+        return 2 if self._content else 1 if self._body else 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _DROPPED:
+            self._dropped.append(tag)
+        if self._dropped:
+            return
+        self._enter(tag, 1)
+        if tag == "h1":
+            self._headline = []
+        elif tag == "title" and self.page_title is None:
+            self._title = []
+        self._break(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._dropped:
+            del self._dropped[self._dropped.index(tag) :]
+            return
+        if self._dropped:
+            return
+        self._enter(tag, -1)
+        if tag == "h1" and self._headline is not None:
+            self.headlines.append((self._level, _collapse("".join(self._headline))))
+            self._headline = None
+        elif tag == "title" and self._title is not None:
+            self.page_title = _collapse("".join(self._title))
+            self._title = None
+        if tag not in _VOID:
+            self._break(tag)
+
+    def handle_data(self, data: str) -> None:
+        if self._dropped:
+            return
+        if self._title is not None:
+            self._title.append(data)
+            return
+        if self._headline is not None:
+            self._headline.append(data)
+        if not self._pre:
+            data = _HTML_SPACE.sub(" ", data)
+            if self._space_is_redundant():
+                data = data.lstrip(" ")
+        if data:
+            separator = "\n" * self._newlines or " " * self._space
+            self.pieces.append((self._level, separator + data))
+            self._newlines, self._space = 0, False
+
+    def text(self, level: int) -> str:
+        """The tidied text of the pieces at least as central as `level`."""
+        return _tidy("".join(piece for piece_level, piece in self.pieces if piece_level >= level))
+
+    def content_level(self) -> int:
+        """The most central level that holds any text, so empty `<main>` elements are ignored."""
+        return next((level for level in (2, 1) if self.text(level)), 0)
+
+    def title(self, level: int) -> str | None:
+        """First `<h1>` of the content, else of the page, else the `<title>`."""
+        in_content = [text for text_level, text in self.headlines if text and text_level >= level]
+        anywhere = [text for _, text in self.headlines if text]
+        return next(iter(in_content + anywhere), None) or self.page_title or None
+
+    def _enter(self, tag: str, step: int) -> None:
+        if tag in _CONTENT:
+            self._content = max(0, self._content + step)
+        elif tag == "body":
+            self._body = max(0, self._body + step)
+        elif tag == "pre":
+            self._pre = max(0, self._pre + step)
+
+    def _break(self, tag: str) -> None:
+        if tag == "br":
+            self._newlines = min(2, self._newlines + 1)
+        elif tag in _LINE_BREAKS:
+            self._newlines = max(1, self._newlines)
+        elif tag in _PARAGRAPH_BREAKS:
+            self._newlines = 2
+        elif tag in _CELLS:
+            self._space = True
+
+    def _space_is_redundant(self) -> bool:
+        """HTML shows no space at a line start or after another space."""
+        if self._newlines or self._space or not self.pieces:
+            return True
+        return self.pieces[-1][1][-1].isspace()
+
+
+def _collapse(text: str) -> str:
+    return _HTML_SPACE.sub(" ", text).strip(" ")
+
+
+def _parse_html(html: str) -> _TextExtractor:
+    parser = _TextExtractor()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def _read_text(data: bytes) -> Document:
+    return Document(text=_tidy(decode_text(data)))
+
+
+def _read_markdown(data: bytes) -> Document:
+    front_matter, body = _split_front_matter(decode_text(data))
+    page = _parse_html(_MARKDOWN.render(body))
+    return Document(text=page.text(0), front_matter=front_matter)
+
+
+def _read_html(data: bytes) -> Document:
+    front_matter, body = _split_front_matter(_decode(data, _declared_charset(data)))
+    page = _parse_html(body)
+    level = page.content_level()
+    return Document(text=page.text(level), front_matter=front_matter, title=page.title(level))
+
+
+def _read_pdf(data: bytes) -> Document:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pages = [page.extract_text() for page in PdfReader(io.BytesIO(data)).pages]
+    except FileNotDecryptedError as exc:
+        raise SkipFile("encrypted PDF (password required)") from exc
+    except Exception as exc:  # pypdf raises many types on broken files, not only PdfReadError
+        raise SkipFile(f"PDF could not be parsed: {str(exc) or type(exc).__name__}") from exc
+    text = _tidy("\n\n".join(pages))
+    if not text:
+        raise SkipFile("no text (scanned PDF?)")
+    return Document(text=text)
+
+
+_READERS: dict[str, Callable[[bytes], Document]] = {
+    ".txt": _read_text,
+    ".md": _read_markdown,
+    ".markdown": _read_markdown,
+    ".html": _read_html,
+    ".htm": _read_html,
+    ".pdf": _read_pdf,
+}
+SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_READERS)
+
+
+def read_document(path: Path) -> Document:
+    """Read one corpus file into a Document, or raise SkipFile saying why it cannot be indexed."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise SkipFile(f"unsupported file type {suffix or '(no extension)'}")
+    try:
+        document = _READERS[suffix](_read_bytes(path))
+    except SkipFile:
+        raise
+    except OSError as exc:
+        raise SkipFile(f"unreadable: {exc.strerror or exc}") from exc
+    except Exception as exc:  # one file's bug in a parser must not stop an indexing run
+        raise SkipFile(f"unexpected error: {type(exc).__name__}: {exc}") from exc
+    if not document.text:
+        raise SkipFile("no text")
+    return document
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, refusing what is not a regular file before opening it (a FIFO blocks)."""
+    status = path.stat()
+    if not stat.S_ISREG(status.st_mode):
+        raise SkipFile("not a regular file")
+    if status.st_size > MAX_BYTES:
+        raise SkipFile(f"file too large ({math.ceil(status.st_size / 2**20)} MB)")
+    data = path.read_bytes()
+    if not data:
+        raise SkipFile("empty file")
+    return data
