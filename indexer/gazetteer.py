@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from indexer.normalize import fold, fold_char
+from indexer.normalize import fold, fold_char, fold_with_offsets
 
 AGENCY = "agency"
 MISSION = "mission"
@@ -105,7 +105,7 @@ class Gazetteer:
 
     def find(self, text: str) -> list[Mention]:
         """All mentions, left to right, non-overlapping, the longest name first at a position."""
-        folded, offsets = _fold(text)
+        folded, offsets = fold_with_offsets(text)
         mentions: list[Mention] = []
         position = 0
         while match := self._regex.search(folded, position):
@@ -165,28 +165,6 @@ def _case_key(text: str) -> str:
     """Like `_key` but keeping case, to check names that are names only when capitalised."""
     kept = "".join(fold_char(c).upper() if c.isupper() else fold_char(c) for c in text)
     return _SEPARATORS.sub("", kept)
-
-
-def _fold(text: str) -> tuple[str, list[int] | None]:
-    """`normalize.fold_with_offsets` at C speed: the same folding (`fold_char`), the same offsets.
-
-    Offsets are None when every character folds to one character (they are the identity); else
-    only the few characters folding to more or fewer ("œ", "«", "…") are mapped one by one.
-    """
-    table = {ord(char): fold_char(char) for char in set(text)}
-    folded = text.translate(table)
-    uneven = "".join(chr(code) for code, value in table.items() if len(value) != 1)
-    if not uneven:
-        return folded, None
-    offsets: list[int] = []
-    done = 0
-    for match in re.finditer(f"[{re.escape(uneven)}]", text):
-        index = match.start()
-        offsets.extend(range(done, index))
-        offsets.extend([index] * len(table[ord(text[index])]))
-        done = index + 1
-    offsets.extend(range(done, len(text) + 1))
-    return folded, offsets
 
 
 def _read_yaml(text: str, label: str) -> Any:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from indexer.dates import MONTHS
 from indexer.gazetteer import AGENCY, MISSION, Gazetteer, Mention
 from indexer.normalize import fold, fold_with_offsets, normalize_apostrophes
 from indexer.release import Document, Release
@@ -21,11 +22,9 @@ HEAD_CHARS = 600  # ...and at most this many characters of them
 TITLE_MAX = 200  # a longer first line is a paragraph, not a headline
 TITLE_CUT = 120  # where a paragraph standing in for a title is cut
 
-_MONTHS = {
-    "janvier": 1, "janv": 1, "fevrier": 2, "fevr": 2, "fev": 2, "mars": 3, "avril": 4, "avr": 4,
-    "mai": 5, "juin": 6, "juillet": 7, "juil": 7, "aout": 8, "septembre": 9, "sept": 9, "sep": 9,
-    "octobre": 10, "oct": 10, "novembre": 11, "nov": 11, "decembre": 12, "dec": 12,
-}  # fmt: skip
+_ABBREVIATIONS = {"janv": 1, "fevr": 2, "fev": 2, "avr": 4, "juil": 7, "sept": 9, "sep": 9}
+_ABBREVIATIONS |= {"oct": 10, "nov": 11, "dec": 12}
+_MONTHS = {fold(name): number for number, name in enumerate(MONTHS, 1)} | _ABBREVIATIONS
 _MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
 _YEAR = r"(?:19|20)\d\d"
 # Matched on folded text: "1er Juin 2021", "3 févr. 2021", "12/03/2024" (day first), "2023-04-14".
@@ -185,6 +184,7 @@ def _is_heading_noise(line: str) -> bool:
     folded, offsets = fold_with_offsets(residue)
     found = next(_dates(folded), None)
     if found is not None:
+        offsets = offsets or range(len(residue) + 1)
         start, end = offsets[found[0].start()], offsets[found[0].end() - 1] + 1
         residue = residue[:start] + " " + residue[end:]
     return (

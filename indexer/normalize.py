@@ -6,6 +6,7 @@ these functions, so that accents, apostrophes, ligatures and case never decide a
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -45,17 +46,25 @@ def fold(text: str) -> str:
     return "".join(fold_char(c) for c in text)
 
 
-def fold_with_offsets(text: str) -> tuple[str, list[int]]:
+def fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
     """Fold `text` and map every folded character back to its offset in `text`.
 
-    `offsets[i]` is the index in `text` of the character that produced folded character `i`;
-    one more entry, `len(text)`, closes the list so that slices can be mapped back.
+    `offsets[i]` is the index in `text` of the character that produced folded character `i`,
+    plus one closing entry, `len(text)`, so that slices map back. Offsets are None when every
+    character folds to exactly one (they are the identity). `str.translate` does the folding
+    at C speed; only the rare characters that fold to more or fewer ("œ", "…") are walked.
     """
-    pieces: list[str] = []
+    table = {ord(char): fold_char(char) for char in set(text)}
+    folded = text.translate(table)
+    uneven = "".join(chr(code) for code, value in table.items() if len(value) != 1)
+    if not uneven:
+        return folded, None
     offsets: list[int] = []
-    for index, char in enumerate(text):
-        folded = fold_char(char)
-        pieces.append(folded)
-        offsets.extend([index] * len(folded))
-    offsets.append(len(text))
-    return "".join(pieces), offsets
+    done = 0
+    for match in re.finditer(f"[{re.escape(uneven)}]", text):
+        index = match.start()
+        offsets.extend(range(done, index))
+        offsets.extend([index] * len(table[ord(text[index])]))
+        done = index + 1
+    offsets.extend(range(done, len(text) + 1))
+    return folded, offsets

@@ -6,8 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from indexer.gazetteer import (
     AGENCY,
@@ -16,9 +14,8 @@ from indexer.gazetteer import (
     Entity,
     Gazetteer,
     GazetteerError,
-    _fold,
 )
-from indexer.normalize import fold, fold_with_offsets
+from indexer.normalize import fold
 
 
 @pytest.fixture(scope="module")
@@ -141,13 +138,6 @@ def test_offsets_are_in_the_original_text(gazetteer: Gazetteer, text: str) -> No
     mentions = gazetteer.find(text)
     assert mentions
     assert all(text[m.start : m.end] == "ESA" for m in mentions)
-
-
-@given(st.text(alphabet=st.sampled_from("aZé œ«…’\u00a0\u0301-ESA2ß"), max_size=40) | st.text())
-def test_fast_folding_is_fold_with_offsets(text: str) -> None:
-    # find() folds with its own C-speed twin of normalize.fold_with_offsets; they must agree.
-    folded, offsets = _fold(text)
-    assert (folded, offsets or [*range(len(text) + 1)]) == fold_with_offsets(text)
 
 
 def test_mentions_left_to_right_without_overlap(gazetteer: Gazetteer) -> None:

@@ -1,0 +1,32 @@
+"""Folding: what makes accents, case, ligatures and apostrophes irrelevant to matching."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from indexer.normalize import fold, fold_char, fold_with_offsets
+
+
+@pytest.mark.parametrize(
+    ("text", "folded"),
+    [
+        ("Coopération", "cooperation"),
+        ("ŒUVRE", "oeuvre"),
+        ("Chang’e", "chang'e"),
+        ("Chang‘e", "chang'e"),
+        ("l\u02bcESA", "l'esa"),
+        ("Pékin", "pekin"),
+        ("e\u0301toile", "etoile"),
+    ],
+)
+def test_fold(text: str, folded: str) -> None:
+    assert fold(text) == folded
+
+
+@given(st.text(alphabet=st.sampled_from("aZé œ«…’\u00a0\u0301-ESA2ß"), max_size=40) | st.text())
+def test_offsets_map_every_folded_character_back(text: str) -> None:
+    folded, offsets = fold_with_offsets(text)
+    assert folded == "".join(fold_char(c) for c in text) == fold(text)
+    offsets = offsets or list(range(len(text) + 1))
+    assert len(offsets) == len(folded) + 1
+    assert all(fold_char(text[offsets[i]]).find(folded[i]) >= 0 for i in range(len(folded)))
