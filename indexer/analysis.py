@@ -24,7 +24,7 @@ from functools import lru_cache
 from importlib import resources
 
 import Stemmer
-from whoosh.analysis import Composable, Filter, StopFilter, Token, Tokenizer
+from whoosh.analysis import Analyzer, Composable, Filter, StopFilter, Token, Tokenizer
 
 from indexer.normalize import APOSTROPHES, LIGATURES, fold
 
@@ -77,6 +77,15 @@ def _drop_elision(word: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def words(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, word) for each written word of a text; the "N" of "N°2" is not a word."""
+    for match in _WORD.finditer(text):
+        end = match.end()
+        if text[end : end + 1] in _NUMERO_SIGNS and match.group() in ("N", "n"):
+            continue
+        yield match.start(), match.group()
+
+
 class FrenchTokenizer(Tokenizer):
     """Split text into words and words into their searchable parts (see ``word_parts``)."""
 
@@ -95,12 +104,9 @@ class FrenchTokenizer(Tokenizer):
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = start_pos
-        for word in _WORD.finditer(value):
-            if value[word.end() : word.end() + 1] in _NUMERO_SIGNS and word.group() in ("N", "n"):
-                continue  # "N°2" is the number 2
-            offset = word.start()
-            for start, end in word_parts(word.group()):
-                token.text = word.group()[start:end]
+        for offset, word in words(value):
+            for start, end in word_parts(word):
+                token.text = word[start:end]
                 token.stopped = False
                 token.boost = 1.0
                 if keeporiginal:
@@ -168,14 +174,93 @@ def _stop_filter() -> StopFilter:
     return StopFilter(stoplist=STOPWORDS, minsize=1)
 
 
-def exact_analyzer() -> Composable:
-    """Words as written, lower-cased: the field that rewards exact forms."""
+class WordMemo(Analyzer):
+    """Runs a chain once per distinct word, then replays it: the same tokens, many times faster.
+
+    A chain's output for a word does not depend on the words around it, and a corpus repeats
+    its words, so indexing and highlighting mostly read this cache instead of re-running the
+    tokenizer and every filter. The cache is per process and per chain `name`, outside the
+    object, so that the pickled schema stays small and every unpickled copy shares it.
+    """
+
+    MAX_WORDS = 500_000
+
+    def __init__(self, name: str, chain: Composable) -> None:
+        self.name = name
+        self.chain = chain
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WordMemo) and (self.name, self.chain) == (other.name, other.chain)
+
+    def __hash__(self) -> int:
+        return hash(self.name)
+
+    def has_morph(self) -> bool:
+        return self.chain.has_morph()
+
+    def parts(self, word: str) -> tuple[tuple[int, int, str, bool], ...]:
+        """(start, end, text, stopped) of the tokens the chain makes of one word."""
+        cache = _WORD_CACHES.setdefault(self.name, {})
+        found = cache.get(word)
+        if found is None:
+            if len(cache) >= self.MAX_WORDS:
+                cache.clear()
+            tokens = self.chain(word, chars=True, removestops=False)
+            found = cache[word] = tuple((t.startchar, t.endchar, t.text, t.stopped) for t in tokens)
+        return found
+
+    def __call__(
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        tokenize: bool = True,
+        mode: str = "",
+        **kwargs,
+    ) -> Iterator[Token]:
+        if not tokenize:
+            yield from self.chain(
+                value, positions, chars, keeporiginal, removestops, start_pos, start_char,
+                tokenize, mode, **kwargs,
+            )  # fmt: skip
+            return
+        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        pos = start_pos
+        for offset, word in words(value):
+            for start, end, text, stopped in self.parts(word):
+                if stopped and removestops:
+                    continue
+                token.text, token.stopped, token.boost = text, stopped, 1.0
+                if keeporiginal:
+                    token.original = word[start:end]
+                if positions:
+                    token.pos = pos
+                    pos += 1
+                if chars:
+                    token.startchar = start_char + offset + start
+                    token.endchar = start_char + offset + end
+                yield token
+
+
+_WORD_CACHES: dict[str, dict[str, tuple[tuple[int, int, str, bool], ...]]] = {}
+
+
+def _exact_chain() -> Composable:
     return FrenchTokenizer() | NormalizeFilter() | _stop_filter()
 
 
-def french_analyzer() -> Composable:
+def exact_analyzer() -> WordMemo:
+    """Words as written, lower-cased: the field that rewards exact forms."""
+    return WordMemo("exact", _exact_chain())
+
+
+def french_analyzer() -> WordMemo:
     """Stemmed, accent-folded words: the field that finds every form of a word."""
-    return exact_analyzer() | FrenchStemFilter() | FoldFilter()
+    return WordMemo("french", _exact_chain() | FrenchStemFilter() | FoldFilter())
 
 
 def analyze(text: str, analyzer: Composable | None = None) -> list[str]:
@@ -188,16 +273,11 @@ _FRENCH = french_analyzer()
 
 
 def term_spans(text: str) -> Iterator[tuple[int, int, str]]:
-    """(start, end, term) of every French term of a text, in order, memoised word by word.
+    """(start, end, term) of every French term of a text, in order.
 
     Highlighting uses it to find, in the original text, the words a query matched.
     """
-    for word in _WORD.finditer(text):
-        base = word.start()
-        for start, end, term in _word_terms(word.group()):
-            yield base + start, base + end, term
-
-
-@lru_cache(maxsize=200_000)
-def _word_terms(word: str) -> tuple[tuple[int, int, str], ...]:
-    return tuple((t.startchar, t.endchar, t.text) for t in _FRENCH(word, chars=True))
+    for offset, word in words(text):
+        for start, end, term, stopped in _FRENCH.parts(word):
+            if not stopped:
+                yield offset + start, offset + end, term

@@ -11,11 +11,13 @@ from collections.abc import Callable, Iterable
 from html import escape
 
 from indexer.analysis import term_spans
+from indexer.normalize import fold
 
 Span = tuple[int, int]
 SNIPPET_CHARS = 240
 CONTEXT_CHARS = 60
 _SPACES = re.compile(r"\s+")
+_SENTENCE = re.compile(r"[^\n.!?;]+[.!?;]*")
 
 
 def matched_spans(
@@ -25,18 +27,36 @@ def matched_spans(
     extra: Iterable[Span] = (),
 ) -> list[Span]:
     """Character spans of `text` to mark: words whose French term is in `terms`, runs of words
-    that spell one of `phrases`, and the `extra` spans."""
-    words = list(term_spans(text))
-    spans = [(start, end) for start, end, term in words if term in terms]
-    for phrase in phrases:
-        size = len(phrase)
-        spans += [
-            (words[i][0], words[i + size - 1][1])
-            for i in range(len(words) - size + 1)
-            if all(words[i + k][2] == phrase[k] for k in range(size))
-        ]
-    spans.extend(extra)
+    that spell one of `phrases`, and the `extra` spans.
+
+    Only sentences whose folded text holds the beginning of a wanted term are analysed, so
+    a long release costs little more than a short one.
+    """
+    spans = list(extra)
+    prefixes = {_prefix(term) for term in terms.union(*phrases)}
+    for sentence in _SENTENCE.finditer(text):
+        folded = fold(sentence.group())
+        if not any(prefix in folded for prefix in prefixes):
+            continue
+        offset = sentence.start()
+        words = [(offset + s, offset + e, term) for s, e, term in term_spans(sentence.group())]
+        spans += [(start, end) for start, end, term in words if term in terms]
+        for phrase in phrases:
+            size = len(phrase)
+            spans += [
+                (words[i][0], words[i + size - 1][1])
+                for i in range(len(words) - size + 1)
+                if all(words[i + k][2] == phrase[k] for k in range(size))
+            ]
     return _merge(spans)
+
+
+def _prefix(term: str) -> str:
+    """A start that the folded written word shares with its stem ("spatiaux" -> "spatial").
+
+    Snowball only rewrites the end of a word, so a few letters short of the stem suffice.
+    """
+    return term[: max(1, min(4, len(term) - 1))]
 
 
 def highlight(text: str, spans: list[Span]) -> str:
@@ -82,9 +102,7 @@ def _to_word_bounds(text: str, start: int, end: int) -> Span:
     return start, end
 
 
-def _render(
-    text: str, spans: list[Span], start: int, end: int, plain: Callable[[str], str]
-) -> str:
+def _render(text: str, spans: list[Span], start: int, end: int, plain: Callable[[str], str]) -> str:
     out: list[str] = []
     cursor = start
     for span_start, span_end in spans:

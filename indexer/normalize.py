@@ -43,7 +43,12 @@ def fold(text: str) -> str:
     """Fold a string for accent-, case- and apostrophe-insensitive comparison."""
     if text.isascii():
         return text.lower()
-    return "".join(fold_char(c) for c in text)
+    return text.translate(_table(text))
+
+
+def _table(text: str) -> dict[int, str]:
+    """The `str.translate` table that folds every character of `text` (at C speed)."""
+    return {ord(char): fold_char(char) for char in set(text)}
 
 
 def fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
@@ -54,7 +59,7 @@ def fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
     character folds to exactly one (they are the identity). `str.translate` does the folding
     at C speed; only the rare characters that fold to more or fewer ("œ", "…") are walked.
     """
-    table = {ord(char): fold_char(char) for char in set(text)}
+    table = _table(text)
     folded = text.translate(table)
     uneven = "".join(chr(code) for code, value in table.items() if len(value) != 1)
     if not uneven:

@@ -207,7 +207,7 @@ def _filtered(
     high = request.date_to.toordinal() if request.date_to else None
     if low is not None or high is not None:
         docnums = [d for d in docnums if _in_range(snapshot.rows[d].date, low, high)]
-    passing, facets = filter_and_count(snapshot.rows, docnums, request.selections)
+    passing, facets = filter_and_count(snapshot.rows, snapshot.labels, docnums, request.selections)
     return _Match(q, passing, facets)
 
 

@@ -18,15 +18,16 @@ from indexer.store import IndexMeta, IndexStore
 
 @dataclass(frozen=True)
 class Row:
-    """What filters, facets and date sorting need of a release, held in memory per snapshot."""
+    """What filters, facets and date sorting need of a release, held in memory per snapshot.
+
+    Facet values are kept as keys (folded names); `Snapshot.labels` gives their display form.
+    """
 
     id: str
     date: int | None
-    year: str | None
-    agencies: tuple[str, ...]
-    agency_keys: frozenset[str]
-    missions: tuple[str, ...]
-    mission_keys: frozenset[str]
+    year: tuple[str, ...]
+    agency: tuple[str, ...]
+    mission: tuple[str, ...]
 
 
 class Snapshot:
@@ -38,10 +39,23 @@ class Snapshot:
         self.gazetteer = gazetteer
         self.schema = ix.schema
         self._local = threading.local()
+        self.labels: dict[str, str] = {}
         with ix.reader() as reader:
             self.generation = reader.generation()
-            self.rows: dict[int, Row] = {docnum: _row(f) for docnum, f in read_facts(reader)}
+            self.rows: dict[int, Row] = {d: self._row(f) for d, f in read_facts(reader)}
         self.docnums = {row.id: docnum for docnum, row in self.rows.items()}
+
+    def _row(self, facts) -> Row:
+        year = (str(dt.date.fromordinal(facts.date).year),) if facts.date else ()
+        return Row(
+            facts.id, facts.date, year, self._keys(facts.agencies), self._keys(facts.missions)
+        )
+
+    def _keys(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        keys = tuple(fold(name) for name in names)
+        for key, name in zip(keys, names, strict=True):
+            self.labels.setdefault(key, name)
+        return keys
 
     def searcher(self) -> Searcher:
         """This thread's searcher on the snapshot (Whoosh searchers are not shared by threads)."""
@@ -52,19 +66,6 @@ class Snapshot:
 
     def __len__(self) -> int:
         return len(self.rows)
-
-
-def _row(facts) -> Row:
-    year = str(dt.date.fromordinal(facts.date).year) if facts.date else None
-    return Row(
-        facts.id,
-        facts.date,
-        year,
-        tuple(facts.agencies),
-        frozenset(fold(a) for a in facts.agencies),
-        tuple(facts.missions),
-        frozenset(fold(m) for m in facts.missions),
-    )
 
 
 class SearchIndex:
