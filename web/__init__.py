@@ -1,1 +1,5 @@
-"""Orbite's web application (the app factory lives in `web.app`)."""
+"""Orbite's web application: `flask --app web run` finds `create_app` here."""
+
+from web.app import create_app
+
+__all__ = ["create_app"]

@@ -1,0 +1,211 @@
+"""Web fixtures: apps built on temporary corpora and indexes (never on the repository's corpus).
+
+Test modules import them with `from tests.fixtures_web import *  # noqa: F403`: a star import
+of `__all__` (the fixtures only) spares every test parameter a `noqa: F811`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from web import create_app
+
+__all__ = ["app", "client", "make_app", "seed_app", "seed_client", "xss_app", "xss_client"]
+
+SEEDS = Path(__file__).resolve().parent.parent / "corpus"
+ADMIN_TOKEN = "secret"
+
+CHINA_2020 = "000_4e926120857ef53d"
+RUSSIA_2018 = "001_6a8f80b65f6a5b53"
+ISEF_2018 = "002_124b9746335e340f"
+RUSSIA_2019 = "003_e925e52a700168fa"
+MOON_UNDATED = "004_998f866523990025"
+NEWEST_FIRST = [CHINA_2020, RUSSIA_2019, RUSSIA_2018, ISEF_2018, MOON_UNDATED]
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=alert(1)>"
+SVG = '"><svg onload=alert(1)>'
+PAYLOADS = (SCRIPT, IMG, SVG)
+# Hostile text in a release's body and title, and in front matter (which feeds badges, facets).
+XSS_FILES: dict[str, str | bytes] = {
+    "evil.txt": (
+        f"{SCRIPT} Lancement lunaire {IMG}\n\n12 mars 2021\n\nCP001-2021\n\n"
+        f"Le CNES annonce une mission vers la lune. {SCRIPT} puis {IMG} et enfin {SVG}.\n"
+    ),
+    "meta.md": (
+        "---\n"
+        f'title: "Déclaration {IMG}"\n'
+        "date: 2022-01-05\n"
+        f'agencies: ["{SCRIPT}", "CNES"]\n'
+        f"missions: ['{SVG}']\n"
+        "---\n\nLe CNES parle de la lune encore.\n"
+    ),
+}
+
+
+def config(corpus: Path, index: Path, **overrides: Any) -> dict[str, Any]:
+    """The configuration tests give `create_app`."""
+    return {
+        "TESTING": True,
+        "ORBITE_CORPUS": str(corpus),
+        "ORBITE_INDEX": str(index),
+        "ORBITE_ADMIN_TOKEN": ADMIN_TOKEN,
+        **overrides,
+    }
+
+
+@pytest.fixture
+def make_app(index_dir: Path) -> Callable[..., Flask]:
+    """Build an app on a corpus folder (indexed into this test's index folder)."""
+
+    def make(corpus: Path, **overrides: Any) -> Flask:
+        return create_app(config(corpus, index_dir, **overrides))
+
+    return make
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask], seed_corpus: Path) -> Flask:
+    """An app on a private copy of the seed releases, free to modify."""
+    return make_app(seed_corpus)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def seed_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """One app on the seed releases for the whole session; tests must not modify it."""
+    base = tmp_path_factory.mktemp("web-seeds")
+    shutil.copytree(SEEDS, base / "corpus")
+    return create_app(config(base / "corpus", base / "index"))
+
+
+@pytest.fixture
+def seed_client(seed_app: Flask) -> FlaskClient:
+    return seed_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def xss_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """An app whose releases (text, title, front matter) carry script injections."""
+    base = tmp_path_factory.mktemp("web-xss")
+    corpus = base / "corpus"
+    corpus.mkdir()
+    for name, content in XSS_FILES.items():
+        (corpus / name).write_text(str(content), encoding="utf-8")
+    return create_app(config(corpus, base / "index"))
+
+
+@pytest.fixture
+def xss_client(xss_app: Flask) -> FlaskClient:
+    return xss_app.test_client()
+
+
+def one_page_pdf(text: str) -> bytes:
+    """A minimal valid PDF holding one line of text."""
+    stream = b"BT /F1 12 Tf 72 760 Td (" + text.encode("cp1252") + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [4 0 R] /Count 1 >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 3 0 R >> >> /Contents 5 0 R >>",
+        f"<< /Length {len(stream)} >>\nstream\n".encode() + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n".encode()
+    out += f"startxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+class Element:
+    """An HTML element as tests see it: tag, attributes, and all the text inside it."""
+
+    def __init__(self, tag: str, attrs: dict[str, str | None]) -> None:
+        self.tag = tag
+        self.attrs = attrs
+        self.text = ""
+
+    def __getitem__(self, name: str) -> str | None:
+        return self.attrs[name]
+
+    def get(self, name: str) -> str | None:
+        return self.attrs.get(name)
+
+    def classes(self) -> set[str]:
+        return set((self.attrs.get("class") or "").split())
+
+    def __repr__(self) -> str:
+        return f"<{self.tag} {self.attrs} {self.text[:40]!r}>"
+
+
+class _Collector(HTMLParser):
+    # Elements without an end tag (and the SVG shapes, which our templates close at once).
+    VOID = frozenset(("area", "br", "col", "hr", "img", "input", "link", "meta", "rect", "wbr"))
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.elements: list[Element] = []
+        self.open: list[Element] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = Element(tag, dict(attrs))
+        self.elements.append(element)
+        if tag not in self.VOID:
+            self.open.append(element)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append(Element(tag, dict(attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        for position in range(len(self.open) - 1, -1, -1):
+            if self.open[position].tag == tag:
+                del self.open[position:]
+                break
+
+    def handle_data(self, data: str) -> None:
+        for element in self.open:
+            element.text += data
+
+
+def parse_html(html: str) -> list[Element]:
+    """Every element of a page, in document order."""
+    collector = _Collector()
+    collector.feed(html)
+    collector.close()
+    return collector.elements
+
+
+def select(html: str, tag: str, **attrs: str) -> list[Element]:
+    """Elements with this tag whose attributes have these values (`class_` checks one class)."""
+    wanted_class = attrs.pop("class_", None)
+    return [
+        e
+        for e in parse_html(html)
+        if e.tag == tag
+        and all(e.get(name.rstrip("_").replace("_", "-")) == value for name, value in attrs.items())
+        and (wanted_class is None or wanted_class in e.classes())
+    ]
+
+
+def text(element: Element) -> str:
+    """The element's text with runs of white space made single spaces."""
+    return " ".join(element.text.split())

@@ -1,0 +1,41 @@
+"""The app's one `SearchIndex`: built if missing when the app is created, shared by requests.
+
+`SearchIndex` reopens itself after every commit and gives each thread its own Whoosh
+searcher, so there is nothing to open or close per request (no teardown in this trio).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from indexer.indexing import update_index
+from indexer.snapshot import SearchIndex
+from indexer.store import IndexIncompatible, IndexStore
+
+EXTENSION = "orbite.index"
+
+
+def init_app(app: Flask) -> None:
+    """Open the configured index, building it first on a fresh clone or after a schema change."""
+    corpus = Path(app.config["ORBITE_CORPUS"])
+    store = IndexStore(Path(app.config["ORBITE_INDEX"]))
+    ensure_index(corpus, store)
+    app.extensions[EXTENSION] = SearchIndex(store, corpus)
+
+
+def ensure_index(corpus: Path, store: IndexStore) -> None:
+    """Build a missing index; rebuild one that is damaged or written by another schema."""
+    if not store.exists():
+        update_index(corpus, store)
+        return
+    try:
+        store.open().close()
+    except IndexIncompatible:
+        update_index(corpus, store, full=True)
+
+
+def get_index() -> SearchIndex:
+    """The index of the running app."""
+    return current_app.extensions[EXTENSION]

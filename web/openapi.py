@@ -1,0 +1,284 @@
+"""The OpenAPI 3.1 description of the JSON API, built from the indexer's own limits."""
+
+from __future__ import annotations
+
+from importlib import metadata
+from typing import Any
+
+from flask import Blueprint
+
+from indexer.search import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_QUERY_WORDS, SORTS
+
+bp = Blueprint("openapi", __name__)
+
+REF = "#/components/schemas/"
+NULLABLE_STRING = {"type": ["string", "null"]}
+NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
+STRINGS = {"type": "array", "items": {"type": "string"}}
+
+
+def _object(properties: dict[str, Any], description: str = "") -> dict[str, Any]:
+    """A closed object whose properties are all required: the API's shapes are exact."""
+    schema: dict[str, Any] = {
+        "type": "object",
+        "required": list(properties),
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _json(schema_name: str, description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": REF + schema_name}}},
+    }
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json("Error", description)
+
+
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    parameter = {"name": name, "in": "query", "required": False, "schema": schema}
+    parameter["description"] = description
+    # An empty value means "not given", as HTML forms send them (`?q=lune&from=&to=`).
+    parameter["allowEmptyValue"] = True
+    if schema.get("type") == "array":
+        parameter.update(style="form", explode=True)
+    return parameter
+
+
+SCHEMAS: dict[str, Any] = {
+    "Error": _object(
+        {
+            "error": _object(
+                {
+                    "code": {
+                        "type": "string",
+                        "description": "Stable, machine-readable code.",
+                        "examples": ["invalid_parameter", "not_found", "index_busy"],
+                    },
+                    "message": {"type": "string", "description": "What to correct, in English."},
+                }
+            )
+        },
+        "The one shape of every error of the API.",
+    ),
+    "FacetValue": _object(
+        {"value": {"type": "string"}, "count": {"type": "integer", "minimum": 1}}
+    ),
+    "SearchResult": _object(
+        {
+            "id": {"type": "string", "description": "Path in the corpus, without extension."},
+            "title": {"type": "string"},
+            "date": NULLABLE_DATE,
+            "release": {**NULLABLE_STRING, "description": "Release number, e.g. CP111-2020."},
+            "agencies": STRINGS,
+            "missions": STRINGS,
+            "score": {
+                "type": ["number", "null"],
+                "description": "Null unless sorted by relevance.",
+            },
+            "snippet": {
+                "type": "string",
+                "description": "HTML: escaped text with the matched words in <mark> elements.",
+            },
+            "url": {"type": "string", "description": "Path of the release's page."},
+        }
+    ),
+    "SearchResponse": _object(
+        {
+            "query": {"type": "string", "description": "The query as searched (cleaned)."},
+            "total": {"type": "integer", "minimum": 0},
+            "page": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+            "per_page": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE},
+            "took_ms": {"type": "number", "minimum": 0},
+            "results": {"type": "array", "items": {"$ref": REF + "SearchResult"}},
+            "facets": _object(
+                {
+                    name: {"type": "array", "items": {"$ref": REF + "FacetValue"}}
+                    for name in ("agency", "mission", "year")
+                },
+                "Counts over every match; a facet ignores its own selection.",
+            ),
+            "suggestion": {**NULLABLE_STRING, "description": "A corrected query, if any."},
+            "fallback": {
+                "type": ["string", "null"],
+                "enum": ["fuzzy", "any_word", None],
+                "description": "How results were found when no release has every word.",
+            },
+        }
+    ),
+    "SimilarRelease": _object(
+        {
+            "id": {"type": "string"},
+            "title": {"type": "string"},
+            "date": NULLABLE_DATE,
+            "url": {"type": "string"},
+        }
+    ),
+    "Release": _object(
+        {
+            "id": {"type": "string"},
+            "title": {"type": "string"},
+            "date": NULLABLE_DATE,
+            "release": NULLABLE_STRING,
+            "agencies": STRINGS,
+            "missions": STRINGS,
+            "text": {
+                "type": "string",
+                "description": "Plain text; paragraphs end with a blank line.",
+            },
+            "source": {
+                "type": "string",
+                "description": "The original file, relative to the corpus.",
+            },
+            "similar": {"type": "array", "items": {"$ref": REF + "SimilarRelease"}},
+        }
+    ),
+    "Health": _object(
+        {
+            "status": {"const": "ok"},
+            "documents": {"type": "integer", "minimum": 0},
+            "indexed_at": {"type": "string", "format": "date-time"},
+        }
+    ),
+    "IndexSummary": _object(
+        {
+            "added": {"type": "integer", "minimum": 0},
+            "updated": {"type": "integer", "minimum": 0},
+            "removed": {"type": "integer", "minimum": 0},
+            "unchanged": {"type": "integer", "minimum": 0},
+            "skipped": {
+                "type": "array",
+                "items": _object({"path": {"type": "string"}, "reason": {"type": "string"}}),
+            },
+        },
+        "What `orbite index --json` prints.",
+    ),
+}
+
+SEARCH_PARAMETERS = [
+    _query(
+        "q",
+        {"type": "string", "maxLength": MAX_QUERY_CHARS},
+        f'Words (all required), "phrases", -exclusions, OR/OU, agence:, mission:, annee:. '
+        f"At most {MAX_QUERY_CHARS} characters and {MAX_QUERY_WORDS} words. "
+        "Empty: every release, newest first.",
+    ),
+    _query("agency", STRINGS, "Only releases naming one of these agencies (repeatable)."),
+    _query("mission", STRINGS, "Only releases naming one of these missions (repeatable)."),
+    _query(
+        "year",
+        {"type": "array", "items": {"type": "string", "pattern": r"^\d{4}$"}},
+        "Only releases of one of these years (repeatable).",
+    ),
+    _query("from", {"type": "string", "format": "date"}, "Releases dated from this day."),
+    _query("to", {"type": "string", "format": "date"}, "Releases dated up to this day."),
+    _query(
+        "sort",
+        {"type": "string", "enum": list(SORTS)},
+        "Default: relevance with a query, -date (newest first) without.",
+    ),
+    _query("page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, "From 1."),
+    _query(
+        "per_page",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 10},
+        "Results per page.",
+    ),
+]
+
+
+def document() -> dict[str, Any]:
+    """The whole OpenAPI document."""
+    try:
+        version = metadata.version("orbite")
+    except metadata.PackageNotFoundError:
+        version = "0.0.0"
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Orbite",
+            "version": version,
+            "description": (
+                "Search French press releases of the space sector. Every error has the `Error` "
+                "shape: an unknown path under /api/ answers 404, another method than the one "
+                "documented for a path answers 405 (with an `Allow` header)."
+            ),
+        },
+        "paths": {
+            "/api/search": {
+                "get": {
+                    "operationId": "search",
+                    "summary": "Search releases (the same object as `orbite search --json`).",
+                    "parameters": SEARCH_PARAMETERS,
+                    "responses": {
+                        "200": _json("SearchResponse", "One page of results with facets."),
+                        "400": _error("A parameter is invalid; the message says which."),
+                    },
+                }
+            },
+            "/api/releases/{release_id}": {
+                "get": {
+                    "operationId": "getRelease",
+                    "summary": "One release with its text and similar releases.",
+                    "parameters": [
+                        {
+                            "name": "release_id",
+                            "in": "path",
+                            "required": True,
+                            "description": "May contain '/' (e.g. 2020/cp111), as is or as %2F.",
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": _json("Release", "The release."),
+                        "404": _error("No release has this id."),
+                    },
+                }
+            },
+            "/api/health": {
+                "get": {
+                    "operationId": "health",
+                    "summary": "Whether the index answers, and how many releases it holds.",
+                    "responses": {
+                        "200": _json("Health", "The index is available."),
+                        "503": _error("The index cannot be opened."),
+                    },
+                }
+            },
+            "/api/reindex": {
+                "post": {
+                    "operationId": "reindex",
+                    "summary": "Index new, changed and deleted files of the corpus now.",
+                    "security": [{"adminToken": []}],
+                    "responses": {
+                        "200": _json("IndexSummary", "What changed."),
+                        "401": _error("Missing or wrong bearer token."),
+                        "403": _error("Reindexing is disabled: no admin token is configured."),
+                        "500": _error("The corpus's gazetteer file cannot be read."),
+                        "503": _error("Another process is writing the index."),
+                    },
+                }
+            },
+        },
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {
+                "adminToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "The value of ORBITE_ADMIN_TOKEN.",
+                }
+            },
+        },
+    }
+
+
+@bp.get("/openapi.json")
+def openapi_json() -> dict[str, Any]:
+    """The API's description, for clients and for the test that keeps it true."""
+    return document()
