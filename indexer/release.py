@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,6 @@ class Release:
     agencies: tuple[str, ...] = ()
     missions: tuple[str, ...] = ()
 
-    @property
-    def url(self) -> str:
-        return f"/releases/{self.id}"
-
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of a release (dates as ISO strings)."""
         return {
@@ -50,3 +47,8 @@ class Release:
             "text": self.text,
             "source": self.source,
         }
+
+
+def release_url(release_id: str) -> str:
+    """The page of a release; its id is percent-encoded ("a#b" -> "/releases/a%23b")."""
+    return "/releases/" + quote(release_id, safe="/")

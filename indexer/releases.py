@@ -7,6 +7,7 @@ from typing import Any
 
 from indexer.highlight import highlight
 from indexer.querying import parse_query
+from indexer.release import release_url
 from indexer.search import Marker, clean_query
 from indexer.snapshot import SearchIndex
 
@@ -36,7 +37,7 @@ def release_detail(index: SearchIndex, release_id: str) -> dict[str, Any] | None
                 "id": hit["id"],
                 "title": hit.get("title", ""),
                 "date": hit.get("date"),
-                "url": f"/releases/{hit['id']}",
+                "url": release_url(hit["id"]),
             }
             for hit in similar
         ],

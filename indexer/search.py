@@ -21,6 +21,7 @@ from indexer.facets import filter_and_count
 from indexer.highlight import matched_spans, snippet
 from indexer.normalize import fold
 from indexer.querying import correct, parse_query
+from indexer.release import release_url
 from indexer.schema import ENTITY_FIELDS, entity_key
 from indexer.snapshot import SearchIndex, Snapshot
 
@@ -29,8 +30,9 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 MAX_QUERY_CHARS = 500
 MAX_QUERY_WORDS = 32
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_YEAR = re.compile(r"\d{4}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_YEAR = re.compile(r"[0-9]{4}")
+_WHOLE = re.compile(r"[0-9]{1,9}")
 
 
 class BadRequest(ValueError):
@@ -136,10 +138,9 @@ def _date(value: str | None, name: str) -> dt.date | None:
 def _integer(value: str | int | None, name: str, default: int, low: int, high: int) -> int:
     if value is None or value == "":
         return default
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise BadRequest(f"{name} must be a whole number, not {value!r}", name) from None
+    if not _WHOLE.fullmatch(str(value)):  # int() would take "١", " 1", "1_0"
+        raise BadRequest(f"{name} must be a whole number, not {value!r}", name)
+    number = int(value)
     if not low <= number <= high:
         raise BadRequest(f"{name} must be between {low} and {high}, not {number}", name)
     return number
@@ -309,5 +310,5 @@ def _result(searcher: Searcher, docnum: int, score: float | None, marker: Marker
         "missions": stored.get("missions", []),
         "score": score,
         "snippet": snippet(text, marker.spans(text)),
-        "url": f"/releases/{stored['id']}",
+        "url": release_url(stored["id"]),
     }

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.filedb.filestore import FileStorage
 from whoosh.index import Index
 
 from indexer.schema import SCHEMA_VERSION, build_schema
@@ -110,13 +111,17 @@ class IndexStore:
                 f"index in {self.root} was built by schema version {meta.schema_version}, "
                 f"this Orbite uses {SCHEMA_VERSION}: run `orbite index --full`"
             )
+        storage = _OpeningStorage(str(self.current))
         try:
-            return whoosh_index.open_dir(str(self.current))
+            ix = storage.open_index()
         except Exception as exc:  # Whoosh raises many kinds on a damaged index
+            storage.close_opened()
             raise IndexIncompatible(
                 f"index in {self.root} is damaged ({type(exc).__name__}: {exc}): "
                 "run `orbite index --full`"
             ) from exc
+        storage.opened = None
+        return ix
 
     def new_generation(self) -> tuple[Path, Index]:
         """Create an empty Whoosh index in a fresh generation directory (not yet live)."""
@@ -166,6 +171,27 @@ class IndexStore:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class _OpeningStorage(FileStorage):
+    """Whoosh's file storage, remembering the files opened while an index is being opened.
+
+    Whoosh does not close a table of contents it fails to parse; `close_opened` does.
+    """
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path)
+        self.opened: list | None = []
+
+    def open_file(self, name, **kwargs):
+        handle = super().open_file(name, **kwargs)
+        if self.opened is not None:
+            self.opened.append(handle)
+        return handle
+
+    def close_opened(self) -> None:
+        for handle in self.opened or ():
+            handle.close()
 
 
 def _now() -> str:

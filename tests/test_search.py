@@ -257,6 +257,10 @@ def test_response_shape(seed_index) -> None:
         ({"date_from": "2021-01-01", "date_to": "2020-01-01"}, "from"),
         ({"sort": "sideways"}, "sort"),
         ({"year": ["20x0"]}, "year"),
+        ({"year": ["٢٠٢٠"]}, "year"),
+        ({"page": "１"}, "page"),
+        ({"per_page": "1_0"}, "per_page"),
+        ({"page": " 2"}, "page"),
         ({"q": "lune " * 200}, "q"),
     ],
 )
@@ -264,6 +268,13 @@ def test_bad_parameters_are_rejected_with_the_parameter_named(params, parameter)
     with pytest.raises(BadRequest) as error:
         parse_request(**params)
     assert error.value.parameter == parameter
+
+
+def test_result_urls_are_percent_encoded(make_corpus, open_index) -> None:
+    corpus = make_corpus({"dossier/a#b?c.txt": "Titre\n\nLa sonde Ulysse."})
+    (result,) = run(open_index(corpus), "Ulysse")["results"]
+    assert result["id"] == "dossier/a#b?c"
+    assert result["url"] == "/releases/dossier/a%23b%3Fc"
 
 
 def test_default_sort_is_relevance_with_words_and_newest_without() -> None:
