@@ -12,6 +12,9 @@ from indexer.indexing import update_index
 from indexer.snapshot import SearchIndex
 from indexer.store import IndexStore
 
+# The web fixtures (app, client, ...) live in their own module, registered here for every test.
+pytest_plugins = ["tests.fixtures_web"]
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "corpus"
 

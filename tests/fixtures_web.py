@@ -1,7 +1,7 @@
 """Web fixtures: apps built on temporary corpora and indexes (never on the repository's corpus).
 
-Test modules import them with `from tests.fixtures_web import *  # noqa: F403`: a star import
-of `__all__` (the fixtures only) spares every test parameter a `noqa: F811`.
+`tests/conftest.py` registers this module as a plugin, so every test module gets these
+fixtures; test modules import only its constants and helpers.
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from web import create_app
-
-__all__ = ["app", "client", "make_app", "seed_app", "seed_client", "xss_app", "xss_client"]
 
 SEEDS = Path(__file__).resolve().parent.parent / "corpus"
 ADMIN_TOKEN = "secret"

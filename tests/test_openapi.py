@@ -15,7 +15,6 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
 from indexer.store import IndexStore
-from tests.fixtures_web import *  # noqa: F403  (the web fixtures)
 from tests.fixtures_web import ADMIN_TOKEN, CHINA_2020
 from web.openapi import document
 from web.params import PARAMETERS

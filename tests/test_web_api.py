@@ -17,7 +17,6 @@ from indexer.schema import SCHEMA_VERSION
 from indexer.search import parse_request, search
 from indexer.snapshot import SearchIndex
 from indexer.store import IndexStore
-from tests.fixtures_web import *  # noqa: F403  (the web fixtures)
 from tests.fixtures_web import ADMIN_TOKEN, CHINA_2020, NEWEST_FIRST
 from web.index import get_index
 

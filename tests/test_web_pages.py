@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from indexer.search import search
 from indexer.store import IndexStore
-from tests.fixtures_web import *  # noqa: F403  (the web fixtures)
 from tests.fixtures_web import (
     CHINA_2020,
     MOON_UNDATED,

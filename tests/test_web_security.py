@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from tests.fixtures_web import *  # noqa: F403  (the web fixtures)
 from tests.fixtures_web import ADMIN_TOKEN, CHINA_2020, IMG, PAYLOADS, SCRIPT, SVG, parse_html
 from web.security import CSP
 
