@@ -104,8 +104,9 @@ class FrenchTokenizer(Tokenizer):
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = start_pos
-        for offset, word in words(value):
-            for start, end in word_parts(word):
+        spans = words(value) if tokenize else [(0, value)]
+        for offset, word in spans:
+            for start, end in word_parts(word) if tokenize else [(0, len(word))]:
                 token.text = word[start:end]
                 token.stopped = False
                 token.boost = 1.0
@@ -222,10 +223,11 @@ class WordMemo(Analyzer):
         mode: str = "",
         **kwargs,
     ) -> Iterator[Token]:
-        if not tokenize:
+        if not tokenize:  # a wildcard or a prefix: the text as one token
             yield from self.chain(
-                value, positions, chars, keeporiginal, removestops, start_pos, start_char,
-                tokenize, mode, **kwargs,
+                value, positions=positions, chars=chars, keeporiginal=keeporiginal,
+                removestops=removestops, start_pos=start_pos, start_char=start_char,
+                tokenize=False, mode=mode, **kwargs,
             )  # fmt: skip
             return
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
@@ -261,6 +263,32 @@ def exact_analyzer() -> WordMemo:
 def french_analyzer() -> WordMemo:
     """Stemmed, accent-folded words: the field that finds every form of a word."""
     return WordMemo("french", _exact_chain() | FrenchStemFilter() | FoldFilter())
+
+
+def pair_term(first: str, second: str) -> str:
+    """The term that says two French terms stand side by side."""
+    return f"{first} {second}"
+
+
+class PairFilter(Filter):
+    """Turn a stream of terms into the stream of its neighbouring pairs ("a b", "b c", ...).
+
+    Indexed as terms of their own, pairs answer phrase queries without reading positions.
+    """
+
+    def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:
+        previous = None
+        for token in tokens:
+            current = token.text
+            if previous is not None:
+                token.text = pair_term(previous, current)
+                yield token
+            previous = current
+
+
+def pairs_analyzer() -> Composable:
+    """Neighbouring pairs of French terms: the field that answers phrases."""
+    return french_analyzer() | PairFilter()
 
 
 def analyze(text: str, analyzer: Composable | None = None) -> list[str]:

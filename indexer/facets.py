@@ -11,17 +11,12 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from itertools import chain
 
-from indexer.snapshot import Row
-
 
 class Facet:
-    """One facet: where its keys are in a row, how its values are ordered."""
+    """One facet: its name (a field of `Row`) and how its values are ordered."""
 
     def __init__(self, name: str) -> None:
         self.name = name
-
-    def keys(self, row: Row) -> tuple[str, ...]:
-        return getattr(row, self.name)
 
     def order(self, key: str, count: int) -> tuple:
         """Most frequent first; ties in alphabetical order."""
@@ -38,33 +33,32 @@ FACETS: tuple[Facet, ...] = (Facet("agency"), Facet("mission"), YearFacet("year"
 
 
 def filter_and_count(
-    rows: Mapping[int, Row],
+    keys: Mapping[str, Mapping[int, tuple[str, ...]]],
     labels: Mapping[str, str],
     docnums: Iterable[int],
     selections: Mapping[str, frozenset[str]],
 ) -> tuple[set[int], dict[str, list[dict[str, object]]]]:
     """The documents that pass every selection, and each facet's counts.
 
-    `selections` maps a facet name to the keys (folded values) selected in it.
+    `keys` maps a facet name to each document's keys (folded values) in it; `selections`
+    maps a facet name to the keys selected in it.
     """
     matches = set(docnums)
-    passing = {
-        facet.name: _accepted(facet, rows, matches, selections.get(facet.name)) for facet in FACETS
-    }
+    passing = {f.name: _accepted(keys[f.name], matches, selections.get(f.name)) for f in FACETS}
     final = set.intersection(*passing.values())
     counts = {}
     for facet in FACETS:
         others = [passing[f.name] for f in FACETS if f is not facet]
         base = set.intersection(*others)
-        counter = Counter(chain.from_iterable(facet.keys(rows[d]) for d in base))
+        counter = Counter(chain.from_iterable(map(keys[facet.name].__getitem__, base)))
         ordered = sorted(counter.items(), key=lambda kv, f=facet: f.order(*kv))
         counts[facet.name] = [{"value": labels.get(k, k), "count": n} for k, n in ordered]
     return final, counts
 
 
 def _accepted(
-    facet: Facet, rows: Mapping[int, Row], docnums: set[int], selected: frozenset[str] | None
+    keys: Mapping[int, tuple[str, ...]], docnums: set[int], selected: frozenset[str] | None
 ) -> set[int]:
     if not selected:
         return docnums
-    return {d for d in docnums if not selected.isdisjoint(facet.keys(rows[d]))}
+    return {d for d in docnums if not selected.isdisjoint(keys[d])}

@@ -195,6 +195,7 @@ def release_fields(release: Release, corpus_file: CorpusFile, sha256: str) -> di
         "title": release.title,
         "body": release.text,
         "exact": f"{release.title}\n{release.text}",
+        "pairs": f"{release.title}\n{release.text}",
         "agency": ",".join(entity_key(name) for name in release.agencies),
         "mission": ",".join(entity_key(name) for name in release.missions),
         "date": date.isoformat() if date else None,

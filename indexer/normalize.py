@@ -43,12 +43,20 @@ def fold(text: str) -> str:
     """Fold a string for accent-, case- and apostrophe-insensitive comparison."""
     if text.isascii():
         return text.lower()
-    return text.translate(_table(text))
+    return text.translate(_FOLD_TABLE)
 
 
-def _table(text: str) -> dict[int, str]:
-    """The `str.translate` table that folds every character of `text` (at C speed)."""
-    return {ord(char): fold_char(char) for char in set(text)}
+class _FoldTable(dict):
+    """A `str.translate` table that folds any character, filled in as characters are met."""
+
+    def __missing__(self, code: int) -> str:
+        if len(self) > 100_000:  # hostile input could name every code point: stay bounded
+            self.clear()
+        folded = self[code] = fold_char(chr(code))
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
 
 
 def fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
@@ -59,9 +67,9 @@ def fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
     character folds to exactly one (they are the identity). `str.translate` does the folding
     at C speed; only the rare characters that fold to more or fewer ("œ", "…") are walked.
     """
-    table = _table(text)
+    table = _FOLD_TABLE
     folded = text.translate(table)
-    uneven = "".join(chr(code) for code, value in table.items() if len(value) != 1)
+    uneven = "".join(char for char in set(text) if len(table[ord(char)]) != 1)
     if not uneven:
         return folded, None
     offsets: list[int] = []

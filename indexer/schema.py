@@ -5,17 +5,18 @@ from __future__ import annotations
 from whoosh.columns import PickleColumn, VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, TEXT, Schema
 
-from indexer.analysis import exact_analyzer, french_analyzer
+from indexer.analysis import exact_analyzer, french_analyzer, pairs_analyzer
 from indexer.normalize import fold
 
 # Bump when the schema, the analyzers or the stored layout change: an index written with
 # another version is rebuilt from the corpus instead of being misread.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TITLE_BOOST = 3.0
 EXACT_BOOST = 1.5
 TEXT_FIELDS = {"title": TITLE_BOOST, "body": 1.0, "exact": EXACT_BOOST}
 ENTITY_FIELDS = ("agency", "mission")
+PAIRS_FIELD = "pairs"
 
 
 def build_schema() -> Schema:
@@ -33,6 +34,8 @@ def build_schema() -> Schema:
         ),
         body=TEXT(analyzer=french, stored=True, multitoken_query="phrase"),
         exact=TEXT(analyzer=exact_analyzer(), field_boost=EXACT_BOOST, multitoken_query="phrase"),
+        # Neighbouring word pairs of title and text: phrases without positions (evaluate.py).
+        pairs=TEXT(analyzer=pairs_analyzer(), phrase=False),
         agency=KEYWORD(commas=True, scorable=True),
         mission=KEYWORD(commas=True, scorable=True),
         year=ID(),

@@ -6,17 +6,21 @@ The CLI (`orbite search --json`) and the web (`/api/search`, and the HTML page) 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import heapq
 import re
 import time
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from whoosh import query
 from whoosh.searching import Searcher
 
+from indexer.evaluate import evaluate
 from indexer.facets import filter_and_count
 from indexer.highlight import matched_spans, snippet
 from indexer.normalize import fold
@@ -151,6 +155,7 @@ class _Match:
     query: query.Query
     docnums: set[int]
     facets: dict[str, list[dict[str, object]]]
+    scores: dict[int, float]
     suggestion: str | None = None
     fallback: str | None = None
 
@@ -160,8 +165,12 @@ def search(index: SearchIndex, request: SearchRequest) -> dict[str, Any]:
     started = time.perf_counter()
     snapshot = index.snapshot()
     searcher = snapshot.searcher()
-    match = _match(snapshot, searcher, request)
-    ranked = _rank(snapshot, searcher, match, request)
+    key = dataclasses.replace(request, sort="", page=0, per_page=0)
+    match = snapshot.matches.get(key)
+    if match is None:
+        match = _match(snapshot, searcher, request)
+        snapshot.matches.put(key, match)
+    ranked = _rank(snapshot, match, request)
     marker = Marker.for_query(snapshot, match.query)
     results = [_result(searcher, docnum, score, marker) for docnum, score in ranked]
     return {
@@ -180,21 +189,23 @@ def search(index: SearchIndex, request: SearchRequest) -> dict[str, Any]:
 def _match(snapshot: Snapshot, searcher: Searcher, request: SearchRequest) -> _Match:
     """Find the matching documents: all words, else the corrected words, else any word."""
     if not request.q:
-        return _filtered(snapshot, query.Every(), snapshot.rows.keys(), request)
+        return _filtered(snapshot, query.Every(), {}, request)
     schema, gazetteer = snapshot.schema, snapshot.gazetteer
-    strict = parse_query(request.q, schema, gazetteer)
-    match = _filtered(snapshot, strict, searcher.docs_for_query(strict), request)
+
+    def attempt(text: str, any_word: bool = False) -> _Match:
+        q = parse_query(text, schema, gazetteer, any_word=any_word)
+        return _filtered(snapshot, q, evaluate(q, snapshot.postings, searcher), request)
+
+    match = attempt(request.q)
     if match.docnums:
         return match
     suggestion = correct(request.q, searcher)
     if suggestion:
-        corrected = parse_query(suggestion, schema, gazetteer)
-        fuzzy = _filtered(snapshot, corrected, searcher.docs_for_query(corrected), request)
+        fuzzy = attempt(suggestion)
         if fuzzy.docnums:
             fuzzy.suggestion, fuzzy.fallback = suggestion, "fuzzy"
             return fuzzy
-    loose = parse_query(suggestion or request.q, schema, gazetteer, any_word=True)
-    match = _filtered(snapshot, loose, searcher.docs_for_query(loose), request)
+    match = attempt(suggestion or request.q, any_word=True)
     match.suggestion = suggestion
     if match.docnums:
         match.fallback = "any_word"
@@ -202,14 +213,17 @@ def _match(snapshot: Snapshot, searcher: Searcher, request: SearchRequest) -> _M
 
 
 def _filtered(
-    snapshot: Snapshot, q: query.Query, docnums: Iterable[int], request: SearchRequest
+    snapshot: Snapshot, q: query.Query, scores: dict[int, float], request: SearchRequest
 ) -> _Match:
+    """Apply the date range and facet selections to a query's matches (all releases if Every)."""
+    docnums: Iterable[int] = snapshot.rows.keys() if isinstance(q, query.Every) else scores.keys()
     low = request.date_from.toordinal() if request.date_from else None
     high = request.date_to.toordinal() if request.date_to else None
     if low is not None or high is not None:
         docnums = [d for d in docnums if _in_range(snapshot.rows[d].date, low, high)]
-    passing, facets = filter_and_count(snapshot.rows, snapshot.labels, docnums, request.selections)
-    return _Match(q, passing, facets)
+    selections = request.selections
+    passing, facets = filter_and_count(snapshot.facet_keys, snapshot.labels, docnums, selections)
+    return _Match(q, passing, facets, scores)
 
 
 def _in_range(date: int | None, low: int | None, high: int | None) -> bool:
@@ -219,26 +233,19 @@ def _in_range(date: int | None, low: int | None, high: int | None) -> bool:
 
 
 def _rank(
-    snapshot: Snapshot, searcher: Searcher, match: _Match, request: SearchRequest
+    snapshot: Snapshot, match: _Match, request: SearchRequest
 ) -> list[tuple[int, float | None]]:
     """The page's documents in order, with their scores when ranked by relevance."""
     first = (request.page - 1) * request.per_page
-    if not match.docnums:
-        return []
+    wanted = first + request.per_page
     if request.sort == "relevance" and not isinstance(match.query, query.Every):
-        hits = searcher.search(match.query, filter=match.docnums, limit=first + request.per_page)
-        return [(hit.docnum, round(hit.score, 4)) for hit in hits[first:]]
-    rows = snapshot.rows
-    newest_first = request.sort != "date"
-
-    def key(docnum: int) -> tuple:
-        date = rows[docnum].date
-        if date is None:  # undated releases come last in both orders
-            return (1, 0, rows[docnum].id)
-        return (0, -date if newest_first else date, rows[docnum].id)
-
-    ordered = sorted(match.docnums, key=key)
-    return [(docnum, None) for docnum in ordered[first : first + request.per_page]]
+        scores = match.scores
+        best = heapq.nlargest(wanted, match.docnums, key=lambda d: (scores[d], -d))
+        return [(docnum, round(scores[docnum], 4)) for docnum in best[first:]]
+    order = snapshot.oldest_first if request.sort == "date" else snapshot.newest_first
+    docnums = match.docnums
+    best = list(islice((d for d in order if d in docnums), wanted))
+    return [(docnum, None) for docnum in best[first:]]
 
 
 @dataclass(frozen=True)

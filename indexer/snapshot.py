@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh.index import Index
 from whoosh.searching import Searcher
 
+from indexer.evaluate import Postings
 from indexer.gazetteer import Gazetteer
 from indexer.indexing import read_facts
 from indexer.normalize import fold
@@ -30,6 +32,10 @@ class Row:
     mission: tuple[str, ...]
 
 
+# Searches kept per snapshot, so that paging or re-sorting a search does not redo it.
+MATCH_CACHE = 32
+
+
 class Snapshot:
     """A searcher's view of one commit, with the per-release rows read once for all requests."""
 
@@ -44,6 +50,21 @@ class Snapshot:
             self.generation = reader.generation()
             self.rows: dict[int, Row] = {d: self._row(f) for d, f in read_facts(reader)}
         self.docnums = {row.id: docnum for docnum, row in self.rows.items()}
+        self.postings = Postings(ix.reader(), self.rows.keys())
+        # Facet keys by facet and docnum, and both date orders, for filters and sorting.
+        self.facet_keys = {
+            name: {d: getattr(row, name) for d, row in self.rows.items()}
+            for name in ("agency", "mission", "year")
+        }
+        self.newest_first = sorted(self.rows, key=lambda d: self._by_date(d, newest=True))
+        self.oldest_first = sorted(self.rows, key=lambda d: self._by_date(d, newest=False))
+        self.matches = LruCache(MATCH_CACHE)
+
+    def _by_date(self, docnum: int, newest: bool) -> tuple:
+        row = self.rows[docnum]
+        if row.date is None:  # undated releases come last in both orders
+            return (1, 0, row.id)
+        return (0, -row.date if newest else row.date, row.id)
 
     def _row(self, facts) -> Row:
         year = (str(dt.date.fromordinal(facts.date).year),) if facts.date else ()
@@ -66,6 +87,29 @@ class Snapshot:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+
+class LruCache:
+    """A small thread-safe least-recently-used cache."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 class SearchIndex:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from indexer.indexing import update_index
 from indexer.search import BadRequest, parse_request, search
 from indexer.snapshot import SearchIndex
+from indexer.store import IndexStore
 
 CHINA_2020 = "000_4e926120857ef53d"
 RUSSIA_2018 = "001_6a8f80b65f6a5b53"
@@ -280,3 +282,24 @@ def test_result_urls_are_percent_encoded(make_corpus, open_index) -> None:
 def test_default_sort_is_relevance_with_words_and_newest_without() -> None:
     assert parse_request("lune").sort == "relevance"
     assert parse_request("").sort == "-date"
+
+
+def test_wildcards_stand_for_the_words_they_begin(seed_index) -> None:
+    assert set(ids(seed_index, "Interhelio*")) == {RUSSIA_2019}
+    assert set(ids(seed_index, "Rosc*")) == set(ids(seed_index, "Roscosmos"))
+
+
+def test_a_longer_phrase_needs_every_neighbouring_pair(seed_index) -> None:
+    assert ids(seed_index, '"lutte contre le changement climatique"')
+    assert ids(seed_index, '"lutte contre le changement spatial"') == []
+
+
+def test_a_search_sees_a_new_commit_not_a_cached_answer(make_corpus, index_dir) -> None:
+    corpus = make_corpus({"a.txt": "Titre\n\nLa sonde Ulysse."})
+    store = IndexStore(index_dir)
+    update_index(corpus, store)
+    index = SearchIndex(store, corpus)
+    assert ids(index, "Ulysse") == ["a"]
+    (corpus / "b.txt").write_text("Autre titre\n\nUlysse encore.", "utf-8")
+    update_index(corpus, store)
+    assert set(ids(index, "Ulysse")) == {"a", "b"}

@@ -1,0 +1,184 @@
+"""Evaluating a query in memory: the set of matching releases and their BM25 scores at once.
+
+Whoosh answers a query by walking a tree of matchers document by document, in pure Python;
+on words found in most releases that costs tens of milliseconds. Here each term's postings
+are read once per snapshot, block by block, into a ``{docnum: BM25 weight}`` dict, and a query
+is set algebra on those dicts (intersections for AND, unions for OR, differences for NOT),
+which Python runs at C speed. A phrase is the intersection of its word pairs, indexed as terms
+of their own in the ``pairs`` field, so no positions are read. Whoosh remains the index and
+reads the postings; only the evaluation of the common query shapes is ours.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from itertools import pairwise
+
+from whoosh import query
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.util.numeric import byte_to_length
+
+from indexer.analysis import analyze, pair_term
+from indexer.schema import PAIRS_FIELD
+
+Scores = dict[int, float]
+K1 = 1.2
+B = 0.75
+MAX_EXPANSIONS = 200  # terms a wildcard, prefix or fuzzy term may stand for
+CACHE_POSTINGS = 1_000_000  # postings kept in memory per snapshot (about 100 MB at most)
+
+
+class Postings:
+    """Per-snapshot cache of each term's BM25 weights, shared by every request thread."""
+
+    def __init__(self, reader, live: Iterable[int]) -> None:
+        self.reader = reader
+        self.live = frozenset(live)
+        self.doc_count = max(1, len(self.live))
+        self._terms: OrderedDict[tuple[str, str], Scores] = OrderedDict()
+        self._size = 0
+        self._lengths: dict[str, list[int]] = {}
+        self._lock = threading.Lock()
+
+    def scores(self, fieldname: str, text: str) -> Scores:
+        """{docnum: BM25 weight} of the live documents holding `text` in `fieldname`."""
+        key = (fieldname, text)
+        with self._lock:
+            found = self._terms.get(key)
+            if found is not None:
+                self._terms.move_to_end(key)
+                return found
+            found = self._read(fieldname, text)  # under the lock: the reader's files are shared
+            self._terms[key] = found
+            self._size += len(found)
+            while self._size > CACHE_POSTINGS and len(self._terms) > 1:
+                _, dropped = self._terms.popitem(last=False)
+                self._size -= len(dropped)
+        return found
+
+    def _read(self, fieldname: str, text: str) -> Scores:
+        reader = self.reader
+        if fieldname not in reader.schema or (fieldname, text) not in reader:
+            return {}
+        df = reader.doc_frequency(fieldname, text)
+        idf = math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5))
+        lengths = self.lengths(fieldname)
+        average = (reader.field_length(fieldname) / self.doc_count) or 1.0
+        live = self.live
+        found: Scores = {}
+        for docnum, tf in _postings(reader, fieldname, text):
+            if docnum in live:
+                norm = K1 * (1 - B + B * lengths[docnum] / average)
+                found[docnum] = idf * tf * (K1 + 1) / (tf + norm)
+        return found
+
+    def lengths(self, fieldname: str) -> list[int]:
+        """Every document's length in `fieldname`, read in bulk from Whoosh's length column."""
+        lengths = self._lengths.get(fieldname)
+        if lengths is None:
+            lengths = []
+            for leaf, _ in self.reader.leaf_readers():
+                # Whoosh's per-document reader holds one length byte per document.
+                column = leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+                count = leaf.doc_count_all()
+                raw = list(column) if column is not None else [0] * count
+                lengths += [byte_to_length(b) for b in raw]
+            self._lengths[fieldname] = lengths
+        return lengths
+
+
+def _postings(reader, fieldname: str, text: str) -> Iterable[tuple[int, float]]:
+    """(docnum, weight) of a term's postings, a whole block at a time (Whoosh's block arrays)."""
+    for leaf, offset in reader.leaf_readers():
+        if (fieldname, text) not in leaf:
+            continue
+        matcher = leaf.postings(fieldname, text)
+        while matcher.is_active():
+            matcher._read_ids()
+            matcher._read_weights()
+            ids = matcher._ids
+            yield from zip((offset + i for i in ids), matcher._weights, strict=True)
+            matcher._next_block()
+
+
+def evaluate(q: query.Query, postings: Postings, searcher) -> Scores:
+    """The documents a query matches, with their scores."""
+    return _evaluate(q, postings, searcher)
+
+
+def _evaluate(q: query.Query, postings: Postings, searcher) -> Scores:
+    if isinstance(q, query.Term):
+        return _boosted(postings.scores(q.fieldname, _text(q.text)), q.boost)
+    if isinstance(q, query.Phrase):
+        return _boosted(_phrase(q, postings), q.boost)
+    if isinstance(q, query.AndNot):
+        kept = _evaluate(q.a, postings, searcher)
+        banned = _evaluate(q.b, postings, searcher)
+        return _boosted({d: s for d, s in kept.items() if d not in banned}, q.boost)
+    if isinstance(q, query.Not):
+        banned = _evaluate(q.query, postings, searcher)
+        return {d: 0.0 for d in postings.live if d not in banned}
+    if isinstance(q, query.And):
+        return _boosted(_all_of([_evaluate(c, postings, searcher) for c in q.subqueries]), q.boost)
+    if isinstance(q, query.Or):
+        return _boosted(_any_of([_evaluate(c, postings, searcher) for c in q.subqueries]), q.boost)
+    if isinstance(q, query.Every):
+        return dict.fromkeys(postings.live, 0.0)
+    if isinstance(q, query.qcore._NullQuery):
+        return {}
+    if isinstance(q, query.MultiTerm):  # wildcard, prefix, fuzzy: the terms it stands for
+        texts = _first(q._btexts(postings.reader), MAX_EXPANSIONS)
+        terms = [query.Term(q.fieldname, _text(t)) for t in texts]
+        return _boosted(_any_of([_evaluate(t, postings, searcher) for t in terms]), q.boost)
+    # Any other kind of query: Whoosh's own evaluation, with a flat score.
+    return {d: 1.0 for d in searcher.docs_for_query(q) if d in postings.live}
+
+
+def _phrase(q: query.Phrase, postings: Postings) -> Scores:
+    """A phrase: the documents holding each of its word pairs (its French terms side by side)."""
+    words = list(q.words)
+    if q.fieldname == "exact":  # the exact field's words, as the French field spells them
+        words = [term for word in words for term in analyze(word)]
+    if len(words) < 2:
+        return _any_of([postings.scores(f, w) for f in ("title", "body") for w in words])
+    pairs = [pair_term(a, b) for a, b in pairwise(words)]
+    return _all_of([postings.scores(PAIRS_FIELD, pair) for pair in pairs])
+
+
+def _all_of(results: list[Scores]) -> Scores:
+    if not results:
+        return {}
+    results.sort(key=len)
+    smallest, others = results[0], results[1:]
+    keys = [d for d in smallest if all(d in other for other in others)]
+    return {d: sum(r[d] for r in results) for d in keys}
+
+
+def _any_of(results: list[Scores]) -> Scores:
+    merged: Scores = {}
+    for result in results:
+        for docnum, score in result.items():
+            merged[docnum] = merged.get(docnum, 0.0) + score
+    return merged
+
+
+def _boosted(scores: Scores, boost: float) -> Scores:
+    if boost == 1.0:
+        return scores
+    return {d: s * boost for d, s in scores.items()}
+
+
+def _text(text: str | bytes) -> str:
+    return text.decode("utf-8") if isinstance(text, bytes) else text
+
+
+def _first(items: Iterable, count: int) -> list:
+    found = []
+    for item in items:
+        if len(found) == count:
+            break
+        found.append(item)
+    return found
