@@ -46,8 +46,12 @@ def scan_corpus(corpus: Path) -> tuple[dict[str, CorpusFile], list[Skipped]]:
     """Walk the corpus recursively, ignoring hidden files and folders and the gazetteer file."""
     found: dict[str, CorpusFile] = {}
     skipped: list[Skipped] = []
+    root = corpus.resolve()
     for source in sorted(_walk(corpus), key=_precedence):
         path = corpus / source
+        if path.is_symlink() and not _inside(path, root):
+            skipped.append(Skipped(source, "link to a file outside the corpus"))
+            continue
         suffix = path.suffix.lower()
         if suffix not in SUPPORTED_SUFFIXES:
             skipped.append(Skipped(source, f"unsupported file type {suffix or '(none)'}"))
@@ -64,6 +68,13 @@ def scan_corpus(corpus: Path) -> tuple[dict[str, CorpusFile], list[Skipped]]:
         found[doc_id] = CorpusFile(doc_id, source, path, stat.st_size, stat.st_mtime_ns)
     skipped.sort(key=lambda s: s.path)
     return found, skipped
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a loop of links: reading it will say why
+        return True
 
 
 def _walk(corpus: Path):

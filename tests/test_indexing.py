@@ -132,3 +132,16 @@ def test_a_new_gazetteer_file_rebuilds_the_metadata(corpus, index_dir) -> None:
     index = SearchIndex(store, corpus)
     response = search(index, parse_request("", mission=["Sonde Alpha"]))
     assert [r["id"] for r in response["results"]] == ["a"]
+
+
+def test_a_link_to_a_file_outside_the_corpus_is_skipped(corpus, index_dir, tmp_path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Titre\n\nConfidentiel Zanzibar", "utf-8")
+    (corpus / "lien.txt").symlink_to(secret)
+    (corpus / "interne.txt").symlink_to(corpus / "a.txt")
+    summary = update_index(corpus, IndexStore(index_dir)).to_dict()
+    assert summary["skipped"] == [
+        {"path": "lien.txt", "reason": "link to a file outside the corpus"}
+    ]
+    assert found(corpus, index_dir, "Zanzibar") == []
+    assert set(found(corpus, index_dir, "Alpha")) == {"a", "interne"}
