@@ -98,7 +98,7 @@ def _rebuild(
     directory, ix = store.new_generation()
     summary = IndexSummary(rebuilt=True)
     _commit(
-        ix.writer(limitmb=256),
+        ix.writer(limitmb=128, procs=2, multisegment=True),
         [("added", f) for f in files.values()],
         [],
         gazetteer,
