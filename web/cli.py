@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import ipaddress
+import signal
 import sys
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from indexer.cli import cli
+from indexer.cli import (
+    UserError,
+    check_corpus,
+    cli,
+    corpus_option,
+    format_summary,
+    index_option,
+    run_index,
+)
+from indexer.indexing import IndexSummary
+from indexer.store import IndexIncompatible, IndexStore
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from indexer.watch import CorpusWatcher
+
+SERVER_THREADS = 8
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -20,3 +45,119 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"orbite: error: {exc.format_message()}", err=True)
         sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=5000,
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
+@corpus_option
+@index_option
+@click.option("--no-watch", is_flag=True, help="Do not reindex when files of the corpus change.")
+def serve_command(host: str, port: int, corpus: Path, index_dir: Path, no_watch: bool) -> None:
+    """Serve the search pages and the JSON API; Ctrl-C stops."""
+    check_corpus(corpus)
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(_sigterm_as_interrupt())
+        if not no_watch:
+            # Watching before the first update: a change made while it runs is not lost.
+            stack.enter_context(_watcher(corpus, index_dir))
+        summary = prepare_index(corpus, index_dir)
+        server = _create_server(_create_app(corpus, index_dir), host, port)
+        click.echo(format_summary(summary), err=True)
+        try:
+            _announce(_listening(server), host, corpus, index_dir)
+            server.run()  # returns on Ctrl-C (or SIGTERM), after waitress has closed its sockets
+        except KeyboardInterrupt:  # one that came before waitress's loop had started
+            server.close()
+    click.echo("Orbite arrêté.", err=True)
+
+
+def prepare_index(corpus: Path, index_dir: Path) -> IndexSummary:
+    """Bring the index up to date; one Orbite cannot open (damaged, other schema) is rebuilt."""
+    store = IndexStore(index_dir)
+    full = False
+    if store.exists():
+        try:
+            store.open().close()
+        except IndexIncompatible:
+            click.echo(f"index inutilisable dans {index_dir} : reconstruction complète", err=True)
+            full = True
+    return run_index(corpus, index_dir, full=full, show_progress=sys.stderr.isatty())
+
+
+def _watcher(corpus: Path, index_dir: Path) -> CorpusWatcher:
+    from indexer.watch import CorpusWatcher  # watchdog is imported by `serve` only
+
+    # watchdog warns when a folder tree appears faster than it reads events (`cp -r`) and it
+    # registers a folder twice; the second registration is harmless, the warning only noise.
+    warnings.filterwarnings(
+        "ignore", "Callback with id .* already exists for watch", RuntimeWarning
+    )
+    return CorpusWatcher(corpus, IndexStore(index_dir), on_update=_report_update)
+
+
+def _report_update(summary: IndexSummary) -> None:
+    """One line per reindex: the counts (skipped files were listed at start)."""
+    counts = format_summary(summary).partition("\n")[0]
+    click.echo(f"index mis à jour : {counts}", err=True)
+
+
+def _create_app(corpus: Path, index_dir: Path) -> Flask:
+    from web.app import create_app  # Flask is imported by `serve` only
+
+    return create_app({"ORBITE_CORPUS": str(corpus), "ORBITE_INDEX": str(index_dir)})
+
+
+def _create_server(app: Flask, host: str, port: int) -> Any:
+    """Bind the listening socket now, so that a busy port is one clear line."""
+    import waitress
+
+    try:
+        return waitress.create_server(app, host=host, port=port, threads=SERVER_THREADS)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise UserError(f"port {port} is already in use on {host}: try --port") from exc
+        raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+
+def _announce(listening: list[tuple[str, int]], host: str, corpus: Path, index_dir: Path) -> None:
+    """The URL on stdout; on stderr, a warning when other machines can connect."""
+    if not all(ipaddress.ip_address(address).is_loopback for address, _ in listening):
+        click.echo(f"attention : Orbite écoute sur {host}, accessible depuis le réseau", err=True)
+    click.echo(f"Orbite sert {_url(*listening[0])} (corpus: {corpus}, index: {index_dir})")
+
+
+def _listening(server: Any) -> list[tuple[str, int]]:
+    """The (address, port) pairs waitress listens on: several when a name has several."""
+    pairs = getattr(server, "effective_listen", None)
+    if pairs is None:
+        pairs = [(server.effective_host, server.effective_port)]
+    return [(address, int(port)) for address, port in pairs]
+
+
+def _url(address: str, port: int) -> str:
+    return f"http://[{address}]:{port}" if ":" in address else f"http://{address}:{port}"
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Let `kill` stop the server as Ctrl-C does, so the watcher finishes its commit."""
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+if __name__ == "__main__":
+    main()

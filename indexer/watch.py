@@ -1,0 +1,190 @@
+"""Keeping the index in line with the corpus while `orbite serve` runs.
+
+A watchdog observer reports changes under the corpus folder; a worker thread waits for the
+burst to settle, then runs one incremental `update_index`. Searches see the new commit on
+their own (`SearchIndex` reopens its snapshot), so the watcher only has to write.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+
+from watchdog.events import (
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+    FileAttribEvent,
+    FileClosedEvent,
+    FileCreatedEvent,
+    FileDeletedEvent,
+    FileModifiedEvent,
+    FileMovedEvent,
+    FileSystemEvent,
+    FileSystemEventHandler,
+)
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+
+from indexer.indexing import IndexSummary, update_index
+from indexer.store import IndexBusy, IndexStore
+
+logger = logging.getLogger(__name__)
+
+# Only changes: opening and reading files (as update_index itself does) must not wake us.
+WATCHED_EVENTS = [
+    FileCreatedEvent,
+    FileModifiedEvent,
+    FileAttribEvent,
+    FileClosedEvent,
+    FileDeletedEvent,
+    FileMovedEvent,
+    DirCreatedEvent,
+    DirDeletedEvent,
+    DirMovedEvent,
+]
+# A steady stream of events still gets indexed this many debounce periods after it began.
+MAX_DELAY_FACTOR = 3
+
+
+class CorpusWatcher:
+    """Reindex the corpus shortly after its files change, one run at a time."""
+
+    def __init__(
+        self,
+        corpus: Path,
+        store: IndexStore,
+        *,
+        on_update: Callable[[IndexSummary], None] | None = None,
+        debounce: float = 0.5,
+    ) -> None:
+        self.corpus = Path(corpus)
+        self.store = store
+        self.on_update = on_update
+        self.debounce = debounce
+        self.max_delay = MAX_DELAY_FACTOR * debounce
+        self._root = Path(os.path.realpath(self.corpus))
+        self._index_root = Path(os.path.realpath(store.root))
+        self._changed = threading.Condition()
+        self._first_event: float | None = None  # None: nothing waiting to be indexed
+        self._last_event = 0.0
+        self._stopping = False
+        self._observer: BaseObserver | None = None  # created by start: it opens inotify at once
+        self._worker = threading.Thread(target=self._run, name="orbite-reindex", daemon=True)
+
+    def start(self) -> None:
+        """Begin watching; changes made from now on reach the index."""
+        observer = Observer()
+        try:
+            observer.schedule(
+                _Handler(self), str(self._root), recursive=True, event_filter=WATCHED_EVENTS
+            )
+            observer.start()
+        except BaseException:
+            observer.stop()  # closes the inotify instance the observer opened
+            raise
+        self._observer = observer
+        self._worker.start()
+
+    def stop(self) -> None:
+        """Stop watching and wait for a reindex in progress to finish (its commit is whole)."""
+        with self._changed:
+            self._stopping = True
+            self._changed.notify_all()
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join()
+            self._observer = None
+        if self._worker.is_alive():
+            self._worker.join()
+
+    def __enter__(self) -> CorpusWatcher:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def is_relevant(self, path: str | bytes) -> bool:
+        """Whether a change at `path` can alter the index: not hidden, not the index itself."""
+        path = Path(os.fsdecode(path))
+        if path == self._index_root or self._index_root in path.parents:
+            return False
+        try:
+            relative = path.relative_to(self._root)
+        except ValueError:
+            return False  # a move's other end, outside the corpus
+        return not any(part.startswith(".") for part in relative.parts)
+
+    def notify(self) -> None:
+        """Record a change; the worker indexes once the burst settles."""
+        with self._changed:
+            now = time.monotonic()
+            if self._first_event is None:
+                self._first_event = now
+            self._last_event = now
+            self._changed.notify_all()
+
+    def _run(self) -> None:
+        while self._wait_for_quiet():
+            self._reindex()
+
+    def _wait_for_quiet(self) -> bool:
+        """Block until a burst of changes has settled; False when the watcher stops."""
+        with self._changed:
+            while not self._stopping:
+                if self._first_event is None:
+                    self._changed.wait()
+                    continue
+                due = min(self._last_event + self.debounce, self._first_event + self.max_delay)
+                remaining = due - time.monotonic()
+                if remaining <= 0:
+                    # Changes from now on will be seen by another run after this one.
+                    self._first_event = None
+                    return True
+                self._changed.wait(remaining)
+            return False
+
+    def _reindex(self) -> None:
+        """One incremental run; a busy index is retried, any other failure waits for a change."""
+        if not self.corpus.is_dir():
+            # An unmounted or renamed corpus must not empty the index.
+            logger.warning("corpus folder %s is gone: index left as it is", self.corpus)
+            return
+        try:
+            summary = update_index(self.corpus, self.store)
+        except IndexBusy as exc:
+            # Another writer may have scanned the corpus before this change: try again.
+            logger.warning("index not updated, will retry: %s", exc)
+            self.notify()
+            return
+        except Exception:
+            logger.exception("index not updated, will retry on the next change")
+            return
+        if self.on_update is not None:
+            try:
+                self.on_update(summary)
+            except Exception:
+                logger.exception("on_update callback failed")
+
+
+class _Handler(FileSystemEventHandler):
+    """Forwards the relevant watchdog events to a watcher."""
+
+    def __init__(self, watcher: CorpusWatcher) -> None:
+        self.watcher = watcher
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        paths = [event.src_path, event.dest_path]
+        if any(path and self.watcher.is_relevant(path) for path in paths):
+            self.watcher.notify()

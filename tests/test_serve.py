@@ -1,0 +1,245 @@
+"""`orbite serve` as a user runs it: a real process, real sockets, the corpus watched."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import selectors
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from indexer.indexing import update_index
+from indexer.store import IndexStore
+from web.cli import prepare_index
+
+STARTUP = 60.0  # indexing the seeds and importing Flask, on a loaded CI machine
+SEARCHABLE = 10.0
+POLL_INTERVAL = 0.1
+URL_LINE = re.compile(r"Orbite sert http://[^ ]+:(?P<port>\d+) \(corpus: .+, index: .+\)\n")
+
+
+class Server:
+    """A running `orbite serve` process, stopped the way a user stops it."""
+
+    def __init__(self, args: list[str], workdir: Path) -> None:
+        self.stderr_path = workdir / "stderr.txt"
+        with open(self.stderr_path, "w", encoding="utf-8") as stderr:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "web.cli", "serve", *args],
+                cwd=workdir,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+                encoding="utf-8",
+                env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+            )
+        self.line = _read_line(self.process, STARTUP)
+        match = URL_LINE.fullmatch(self.line)
+        if not match:
+            self.stop()
+            pytest.fail(f"unexpected first line {self.line!r}; stderr: {self.stderr()}")
+        self.port = int(match["port"])
+
+    def get(self, path: str) -> tuple[int, Any]:
+        """GET a JSON resource from the server (http.client: never through a proxy)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=SEARCHABLE)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            return response.status, json.loads(response.read())
+        finally:
+            connection.close()
+
+    def stderr(self) -> str:
+        return self.stderr_path.read_text(encoding="utf-8")
+
+    def stop(self, signum: int = signal.SIGTERM) -> int:
+        """Signal the server and wait for it to exit; kill it if it does not."""
+        if self.process.poll() is None:
+            self.process.send_signal(signum)
+            try:
+                self.process.wait(timeout=STARTUP)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process.stdout.close()
+        return self.process.returncode
+
+
+def _read_line(process: subprocess.Popen, timeout: float) -> str:
+    """The process's first stdout line, or '' if it exits or stays silent for `timeout` s."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        if not selector.select(timeout):
+            return ""
+    return process.stdout.readline()
+
+
+def poll(check: Callable[[], bool], timeout: float, what: str) -> None:
+    """Re-run `check` until it holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not true after {timeout} s")
+        time.sleep(POLL_INTERVAL)
+
+
+@pytest.fixture
+def paths(seed_corpus: Path, index_dir: Path) -> list[str]:
+    return ["--corpus", str(seed_corpus), "--index", str(index_dir)]
+
+
+@pytest.fixture
+def start(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """Start `orbite serve ARGS`; every server is stopped at teardown, whatever happened."""
+    servers: list[Server] = []
+
+    def run(*args: str) -> Server:
+        workdir = tmp_path / f"server-{len(servers)}"
+        workdir.mkdir()
+        servers.append(Server([*args], workdir))
+        return servers[-1]
+
+    yield run
+    for server in servers:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_serve_searches_and_sees_new_files(start, paths, seed_corpus: Path) -> None:
+    server = start("--port", "0", *paths)
+    assert server.get("/api/health")[1]["documents"] == 5
+    status, response = server.get("/api/search?q=lune")
+    assert (status, response["total"]) == (200, 2)
+
+    (seed_corpus / "nouveau.txt").write_text(
+        "3 avril 2024\n\nLancement de Zorglub\n\nLe satellite zorglub décolle.\n", "utf-8"
+    )
+
+    def found() -> bool:
+        return [r["id"] for r in server.get("/api/search?q=zorglub")[1]["results"]] == ["nouveau"]
+
+    poll(found, SEARCHABLE, "the new release is found by /api/search")
+    assert "index mis à jour : 1 ajoutés" in server.stderr()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_stops_server_and_watcher_cleanly(start, paths, signum: int) -> None:
+    server = start("--port", "0", *paths)
+    assert server.stop(signum) == 0
+    stderr = server.stderr()
+    assert stderr.endswith("Orbite arrêté.\n")
+    assert "Traceback" not in stderr
+
+
+def inotify_instances(pid: int) -> int:
+    """How many inotify instances a process holds (Linux: one per watchdog observer)."""
+    fds = Path(f"/proc/{pid}/fd")
+    return sum(os.readlink(fd) == "anon_inode:inotify" for fd in fds.iterdir())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("option", "instances"), [((), 1), (("--no-watch",), 0)])
+def test_the_corpus_is_watched_unless_asked_not_to(
+    start, paths, option: tuple[str, ...], instances: int
+) -> None:
+    server = start("--port", "0", *option, *paths)
+    assert inotify_instances(server.process.pid) == instances
+
+
+@pytest.mark.slow
+def test_a_loopback_host_gives_no_warning(start, paths) -> None:
+    server = start("--host", "localhost", "--port", "0", *paths)
+    assert server.line.startswith("Orbite sert http://127.0.0.1:")
+    assert "attention" not in server.stderr()
+
+
+@pytest.mark.slow
+def test_a_network_host_is_announced_with_a_warning(start, paths) -> None:
+    server = start("--host", "0.0.0.0", "--port", "0", "--no-watch", *paths)
+    assert server.line.startswith(f"Orbite sert http://0.0.0.0:{server.port} (corpus: ")
+    assert server.get("/api/health")[0] == 200
+    assert "attention : Orbite écoute sur 0.0.0.0, accessible depuis le réseau\n" in server.stderr()
+
+
+@pytest.mark.slow
+def test_a_busy_port_is_one_line_and_exit_code_2(paths, tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "web.cli", "serve", "--port", str(port), *paths],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=STARTUP,
+        )
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr == (
+        f"orbite: error: port {port} is already in use on 127.0.0.1: try --port\n"
+    )
+
+
+@pytest.mark.slow
+def test_a_missing_corpus_is_one_line_and_exit_code_2(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "web.cli", "serve", "--corpus", "absent", "--index", "index"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=STARTUP,
+    )
+    assert (result.returncode, result.stderr) == (
+        2,
+        "orbite: error: corpus folder not found: absent\n",
+    )
+
+
+def _unreadable_meta(current: Path) -> None:
+    (current / "orbite.json").write_text("{", "utf-8")
+
+
+def _other_schema(current: Path) -> None:
+    meta = json.loads((current / "orbite.json").read_text("utf-8"))
+    (current / "orbite.json").write_text(json.dumps({**meta, "schema_version": -1}), "utf-8")
+
+
+def _lost_whoosh_files(current: Path) -> None:
+    for toc in current.glob("*.toc"):
+        toc.unlink()
+
+
+@pytest.mark.parametrize("damage", [_unreadable_meta, _other_schema, _lost_whoosh_files])
+def test_an_unusable_index_is_rebuilt_at_start(
+    seed_corpus: Path, index_dir: Path, capsys, damage: Callable[[Path], None]
+) -> None:
+    update_index(seed_corpus, IndexStore(index_dir))
+    damage(index_dir / "current")
+    summary = prepare_index(seed_corpus, index_dir)
+    assert (summary.rebuilt, summary.added) == (True, 5)
+    assert (
+        capsys.readouterr().err
+        == f"index inutilisable dans {index_dir} : reconstruction complète\n"
+    )
+
+
+def test_a_current_index_is_updated_not_rebuilt(seed_corpus: Path, index_dir: Path) -> None:
+    update_index(seed_corpus, IndexStore(index_dir))
+    shutil.copy(seed_corpus / "000_4e926120857ef53d.txt", seed_corpus / "copie.txt")
+    summary = prepare_index(seed_corpus, index_dir)
+    assert (summary.rebuilt, summary.added, summary.unchanged) == (False, 1, 5)

@@ -1,0 +1,274 @@
+"""The corpus watcher: changes reach the index within seconds, bursts merged, failures logged."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from indexer import watch
+from indexer.indexing import IndexSummary, update_index
+from indexer.search import parse_request, search
+from indexer.snapshot import SearchIndex
+from indexer.store import IndexBusy, IndexStore
+from indexer.watch import CorpusWatcher
+
+# watchdog meets a folder twice when a tree appears faster than it reads events (a race it
+# handles by registering the same callback again) and warns; with warnings as errors, that
+# warning would kill its event thread and silently end the watch.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Callback with id .* already exists for watch:RuntimeWarning"
+)
+WAIT = 10.0  # generous bound for a slow CI machine; the latency test asserts the real target
+
+
+class Updates:
+    """What the watcher reported through on_update, with a bounded wait for a condition."""
+
+    def __init__(self) -> None:
+        self.summaries: list[IndexSummary] = []
+        self._changed = threading.Condition()
+
+    def __call__(self, summary: IndexSummary) -> None:
+        with self._changed:
+            self.summaries.append(summary)
+            self._changed.notify_all()
+
+    def wait_until(self, check: Callable[[], bool], what: str, timeout: float = WAIT) -> None:
+        """Re-check after every reindex until `check()` holds; fail after `timeout` seconds."""
+        with self._changed:
+            if not self._changed.wait_for(check, timeout):
+                pytest.fail(f"not true after {timeout} s: {what}")
+
+
+class Watched:
+    """A watched corpus, its index as searches see it, and the watcher's reports."""
+
+    def __init__(self, corpus: Path, index: SearchIndex, updates: Updates) -> None:
+        self.corpus = corpus
+        self.index = index
+        self.updates = updates
+
+    def ids(self, q: str = "", **filters: list[str]) -> set[str]:
+        response = search(self.index, parse_request(q, per_page=100, **filters))
+        return {result["id"] for result in response["results"]}
+
+    def write(self, name: str, text: str) -> None:
+        path = self.corpus / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+    def wait_for_ids(self, q: str, expected: set[str], **filters: list[str]) -> None:
+        self.updates.wait_until(
+            lambda: self.ids(q, **filters) == expected,
+            f"search {q!r} {filters} gives {sorted(expected)}",
+        )
+
+
+def release(title: str, body: str) -> str:
+    return f"12 mars 2024\n\n{title}\n\n{body}\n"
+
+
+@pytest.fixture
+def watched(seed_corpus: Path, index_dir: Path) -> Iterator[Watched]:
+    store = IndexStore(index_dir)
+    update_index(seed_corpus, store)
+    updates = Updates()
+    with CorpusWatcher(seed_corpus, store, on_update=updates):
+        yield Watched(seed_corpus, SearchIndex(store, seed_corpus), updates)
+
+
+def test_a_new_file_is_searchable_within_two_seconds(watched: Watched) -> None:
+    started = time.monotonic()
+    watched.write("nouveau.txt", release("Lancement de Zorglub", "Le satellite zorglub décolle."))
+    watched.wait_for_ids("zorglub", {"nouveau"})
+    assert time.monotonic() - started <= 2.0
+
+
+def test_a_file_in_a_new_subfolder_is_indexed(watched: Watched) -> None:
+    watched.write("2024/mars/note.md", release("# Note Quasar", "Le projet quasar avance."))
+    watched.wait_for_ids("quasar", {"2024/mars/note"})
+
+
+def test_a_changed_file_is_reindexed(watched: Watched) -> None:
+    watched.write("nouveau.txt", release("Lancement", "Le satellite zorglub décolle."))
+    watched.wait_for_ids("zorglub", {"nouveau"})
+    watched.write("nouveau.txt", release("Lancement", "Le satellite glorbux décolle."))
+    watched.wait_for_ids("glorbux", {"nouveau"})
+    assert watched.ids("zorglub") == set()
+
+
+def test_a_deleted_file_leaves_the_index(watched: Watched) -> None:
+    assert "000_4e926120857ef53d" in watched.ids("DORN")
+    (watched.corpus / "000_4e926120857ef53d.txt").unlink()
+    watched.wait_for_ids("DORN", set())
+    assert watched.updates.summaries[-1].removed == 1
+
+
+def test_a_burst_of_files_gives_few_reindex_runs(watched: Watched) -> None:
+    names = {f"lot/{n:02d}" for n in range(50)}
+    for name in sorted(names):
+        watched.write(f"{name}.txt", release(f"Communiqué {name}", "Le programme pulsar."))
+    watched.wait_for_ids("pulsar", names)
+    assert sum(s.added for s in watched.updates.summaries) == 50
+    assert len(watched.updates.summaries) <= 3
+
+
+def test_a_changed_gazetteer_rebuilds_the_index(watched: Watched) -> None:
+    watched.write("zeta.txt", release("Accord avec Zetaspace", "Zetaspace rejoint le CNES."))
+    watched.wait_for_ids("zetaspace", {"zeta"})
+    assert watched.ids("", agency=["Zetaspace"]) == set()
+    watched.write("gazetteer.yaml", "agencies:\n  - name: Zetaspace\n")
+    watched.wait_for_ids("", {"zeta"}, agency=["Zetaspace"])
+    assert watched.updates.summaries[-1].rebuilt
+
+
+@pytest.mark.parametrize(
+    ("relative", "relevant"),
+    [
+        ("a.txt", True),
+        ("2024/a.txt", True),
+        ("gazetteer.yaml", True),
+        (".a.txt.swp", False),
+        (".git/index", False),
+        ("2024/.cache/a.txt", False),
+        ("index/current", False),
+        ("index", False),
+        ("../elsewhere.txt", False),
+    ],
+)
+def test_hidden_paths_and_the_index_folder_are_not_relevant(
+    tmp_path: Path, relative: str, relevant: bool
+) -> None:
+    corpus = tmp_path / "corpus"
+    watcher = CorpusWatcher(corpus, IndexStore(corpus / "index"))
+    assert watcher.is_relevant(str(corpus / relative)) is relevant
+
+
+def test_indexing_does_not_wake_the_watcher(seed_corpus: Path, monkeypatch) -> None:
+    """Reading the corpus and writing an index inside it must not start another run."""
+    store = IndexStore(seed_corpus / "index")
+    seen: list[tuple[str, bool]] = []
+    sentinel = threading.Event()
+    relevant = CorpusWatcher.is_relevant
+
+    def spy(self: CorpusWatcher, path: str | bytes) -> bool:
+        seen.append((str(path), relevant(self, path)))
+        if str(path).endswith(".sentinel"):
+            sentinel.set()
+        return seen[-1][1]
+
+    monkeypatch.setattr(CorpusWatcher, "is_relevant", spy)
+    with CorpusWatcher(seed_corpus, store):
+        update_index(seed_corpus, store)
+        # inotify delivers in order: once the sentinel is seen, so is everything before it.
+        (seed_corpus / ".sentinel").write_text("", encoding="utf-8")
+        assert sentinel.wait(WAIT)
+    assert [path for path, is_relevant in seen if is_relevant] == []
+
+
+def test_a_failing_update_is_logged_and_retried_on_the_next_change(
+    watched: Watched, monkeypatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    failures = [RuntimeError("disk on fire")]
+    failed = threading.Event()
+
+    def flaky(corpus: Path, store: IndexStore) -> IndexSummary:
+        if failures:
+            failed.set()
+            raise failures.pop()
+        return update_index(corpus, store)
+
+    monkeypatch.setattr(watch, "update_index", flaky)
+    watched.write("un.txt", release("Essai", "Le module nebula."))
+    assert failed.wait(WAIT)
+    watched.write("deux.txt", release("Essai", "Le module nebula."))
+    watched.wait_for_ids("nebula", {"un", "deux"})
+    [record] = [r for r in caplog.records if r.name == watch.__name__]
+    assert (record.levelno, record.getMessage()) == (
+        logging.ERROR,
+        "index not updated, will retry on the next change",
+    )
+    assert record.exc_info is not None
+
+
+def test_a_busy_index_is_retried_without_another_change(
+    watched: Watched, monkeypatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    failures = [IndexBusy("another process is writing")]
+
+    def busy_once(corpus: Path, store: IndexStore) -> IndexSummary:
+        if failures:
+            raise failures.pop()
+        return update_index(corpus, store)
+
+    monkeypatch.setattr(watch, "update_index", busy_once)
+    watched.write("un.txt", release("Essai", "Le module nebula."))
+    watched.wait_for_ids("nebula", {"un"})
+    assert [(r.levelno, r.getMessage()) for r in caplog.records if r.name == watch.__name__] == [
+        (logging.WARNING, "index not updated, will retry: another process is writing")
+    ]
+
+
+def test_a_failing_callback_does_not_stop_the_watcher(
+    seed_corpus: Path, index_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    updates = Updates()
+    raised = threading.Event()
+
+    def callback(summary: IndexSummary) -> None:
+        if not raised.is_set():
+            raised.set()
+            raise ValueError("callback bug")
+        updates(summary)
+
+    store = IndexStore(index_dir)
+    watched = Watched(seed_corpus, SearchIndex(store, seed_corpus), updates)
+    with CorpusWatcher(seed_corpus, store, on_update=callback):
+        watched.write("un.txt", release("Essai", "Le module nebula."))
+        assert raised.wait(WAIT)
+        watched.write("deux.txt", release("Essai", "Le module nebula."))
+        watched.wait_for_ids("nebula", {"un", "deux"})
+    assert "on_update callback failed" in caplog.text
+
+
+def test_a_vanished_corpus_leaves_the_index_alone(watched: Watched) -> None:
+    logged = threading.Event()
+
+    class Flag(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if "is gone" in record.getMessage():
+                logged.set()
+
+    handler = Flag()
+    logging.getLogger(watch.__name__).addHandler(handler)
+    try:
+        shutil.rmtree(watched.corpus)
+        assert logged.wait(WAIT)
+    finally:
+        logging.getLogger(watch.__name__).removeHandler(handler)
+    assert len(watched.ids()) == 5
+
+
+def test_stop_is_prompt_and_idempotent(seed_corpus: Path, index_dir: Path) -> None:
+    watcher = CorpusWatcher(seed_corpus, IndexStore(index_dir))
+    watcher.stop()  # never started: nothing to do
+    watcher.start()
+    started = time.monotonic()
+    watcher.stop()
+    watcher.stop()
+    assert time.monotonic() - started < 2.0
+
+
+def test_a_missing_corpus_fails_at_start_and_leaves_no_thread(tmp_path: Path) -> None:
+    before = set(threading.enumerate())
+    watcher = CorpusWatcher(tmp_path / "absent", IndexStore(tmp_path / "index"))
+    with pytest.raises(FileNotFoundError):
+        watcher.start()
+    watcher.stop()
+    assert set(threading.enumerate()) == before
