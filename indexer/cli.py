@@ -32,25 +32,24 @@ class UserError(click.ClickException):
     exit_code = 2
 
 
-def corpus_option(function: Callable) -> Callable:
+def _folder_option(flag: str, name: str, variable: str, default: str, help: str) -> Callable:
+    """An option naming a folder, defaulting to an environment variable, then to `default`."""
     return click.option(
-        "--corpus",
+        flag,
+        name,
         type=click.Path(file_okay=False, path_type=Path),
-        default=lambda: os.environ.get("ORBITE_CORPUS", DEFAULT_CORPUS),
-        show_default=f"$ORBITE_CORPUS or ./{DEFAULT_CORPUS}",
-        help="Folder of press releases.",
-    )(function)
+        default=lambda: os.environ.get(variable, default),
+        show_default=f"${variable} or ./{default}",
+        help=help,
+    )
 
 
-def index_option(function: Callable) -> Callable:
-    return click.option(
-        "--index",
-        "index_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=lambda: os.environ.get("ORBITE_INDEX", DEFAULT_INDEX),
-        show_default=f"$ORBITE_INDEX or ./{DEFAULT_INDEX}",
-        help="Folder of the search index.",
-    )(function)
+corpus_option = _folder_option(
+    "--corpus", "corpus", "ORBITE_CORPUS", DEFAULT_CORPUS, "Folder of press releases."
+)
+index_option = _folder_option(
+    "--index", "index_dir", "ORBITE_INDEX", DEFAULT_INDEX, "Folder of the search index."
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -52,3 +52,15 @@ class Release:
 def release_url(release_id: str) -> str:
     """The page of a release; its id is percent-encoded ("a#b" -> "/releases/a%23b")."""
     return "/releases/" + quote(release_id, safe="/")
+
+
+def release_summary(stored: dict[str, Any]) -> dict[str, Any]:
+    """The fields every listing of a release shows, from its stored Whoosh fields."""
+    return {
+        "id": stored["id"],
+        "title": stored.get("title", ""),
+        "date": stored.get("date"),
+        "release": stored.get("release"),
+        "agencies": stored.get("agencies", []),
+        "missions": stored.get("missions", []),
+    }

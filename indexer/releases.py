@@ -7,7 +7,7 @@ from typing import Any
 
 from indexer.highlight import highlight
 from indexer.querying import parse_query
-from indexer.release import release_url
+from indexer.release import release_summary, release_url
 from indexer.search import Marker, clean_query
 from indexer.snapshot import SearchIndex
 
@@ -24,12 +24,7 @@ def release_detail(index: SearchIndex, release_id: str) -> dict[str, Any] | None
     stored = searcher.stored_fields(docnum)
     similar = searcher.more_like(docnum, "body", text=stored.get("body", ""), top=SIMILAR)
     return {
-        "id": stored["id"],
-        "title": stored.get("title", ""),
-        "date": stored.get("date"),
-        "release": stored.get("release"),
-        "agencies": stored.get("agencies", []),
-        "missions": stored.get("missions", []),
+        **release_summary(stored),
         "text": stored.get("body", ""),
         "source": stored.get("source"),
         "similar": [

@@ -25,7 +25,7 @@ from indexer.facets import filter_and_count
 from indexer.highlight import matched_spans, snippet
 from indexer.normalize import fold
 from indexer.querying import correct, parse_query
-from indexer.release import release_url
+from indexer.release import release_summary, release_url
 from indexer.schema import ENTITY_FIELDS, entity_key
 from indexer.snapshot import SearchIndex, Snapshot
 
@@ -309,12 +309,7 @@ def _result(searcher: Searcher, docnum: int, score: float | None, marker: Marker
     stored = searcher.stored_fields(docnum)
     text = stored.get("body", "")
     return {
-        "id": stored["id"],
-        "title": stored.get("title", ""),
-        "date": stored.get("date"),
-        "release": stored.get("release"),
-        "agencies": stored.get("agencies", []),
-        "missions": stored.get("missions", []),
+        **release_summary(stored),
         "score": score,
         "snippet": snippet(text, marker.spans(text)),
         "url": release_url(stored["id"]),
