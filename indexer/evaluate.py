@@ -91,11 +91,20 @@ class Postings:
 
 
 def _postings(reader, fieldname: str, text: str) -> Iterable[tuple[int, float]]:
-    """(docnum, weight) of a term's postings, a whole block at a time (Whoosh's block arrays)."""
+    """(docnum, weight) of a term's postings, a whole block at a time (Whoosh's block arrays).
+
+    Deleted documents are not filtered here (the caller keeps live ones), so a segment's
+    deletion filter is unwrapped to reach the on-disk matcher and its blocks.
+    """
     for leaf, offset in reader.leaf_readers():
         if (fieldname, text) not in leaf:
             continue
         matcher = leaf.postings(fieldname, text)
+        while not hasattr(matcher, "_read_ids") and hasattr(matcher, "child"):
+            matcher = matcher.child
+        if not hasattr(matcher, "_read_ids"):  # not Whoosh 3's block format: one by one
+            yield from ((offset + d, w) for d, w in matcher.items_as("weight"))
+            continue
         while matcher.is_active():
             matcher._read_ids()
             matcher._read_weights()

@@ -32,26 +32,62 @@ class YearFacet(Facet):
 FACETS: tuple[Facet, ...] = (Facet("agency"), Facet("mission"), YearFacet("year"))
 
 
+class FacetIndex:
+    """Per snapshot: each document's keys in each facet, and each key's documents as a bitmask.
+
+    Counting a large set of matches is then one AND and one popcount per value, instead of a
+    walk over every match's values; a small set is still counted document by document.
+    """
+
+    BITMASKS_FROM = 512  # matches above which popcounts beat a walk over the matches
+
+    def __init__(self, keys: Mapping[str, Mapping[int, tuple[str, ...]]], size: int) -> None:
+        self.keys = keys
+        self.size = size
+        self.masks: dict[str, dict[str, int]] = {}
+        for name, by_doc in keys.items():
+            bits: dict[str, bytearray] = {}
+            for docnum, doc_keys in by_doc.items():
+                for key in doc_keys:
+                    field = bits.setdefault(key, bytearray(size // 8 + 1))
+                    field[docnum >> 3] |= 1 << (docnum & 7)
+            self.masks[name] = {key: int.from_bytes(b, "little") for key, b in bits.items()}
+
+    def mask(self, docnums: Iterable[int]) -> int:
+        bits = bytearray(self.size // 8 + 1)
+        for docnum in docnums:
+            bits[docnum >> 3] |= 1 << (docnum & 7)
+        return int.from_bytes(bits, "little")
+
+    def count(self, name: str, docnums: set[int]) -> dict[str, int]:
+        """How many of `docnums` have each key of facet `name`."""
+        if len(docnums) < self.BITMASKS_FROM:
+            return Counter(chain.from_iterable(map(self.keys[name].__getitem__, docnums)))
+        within = self.mask(docnums)
+        counts = ((key, (mask & within).bit_count()) for key, mask in self.masks[name].items())
+        return {key: n for key, n in counts if n}
+
+
 def filter_and_count(
-    keys: Mapping[str, Mapping[int, tuple[str, ...]]],
+    facets: FacetIndex,
     labels: Mapping[str, str],
     docnums: Iterable[int],
     selections: Mapping[str, frozenset[str]],
 ) -> tuple[set[int], dict[str, list[dict[str, object]]]]:
     """The documents that pass every selection, and each facet's counts.
 
-    `keys` maps a facet name to each document's keys (folded values) in it; `selections`
-    maps a facet name to the keys selected in it.
+    `selections` maps a facet name to the keys (folded values) selected in it.
     """
     matches = set(docnums)
-    passing = {f.name: _accepted(keys[f.name], matches, selections.get(f.name)) for f in FACETS}
+    passing = {
+        f.name: _accepted(facets.keys[f.name], matches, selections.get(f.name)) for f in FACETS
+    }
     final = set.intersection(*passing.values())
     counts = {}
     for facet in FACETS:
-        others = [passing[f.name] for f in FACETS if f is not facet]
-        base = set.intersection(*others)
-        counter = Counter(chain.from_iterable(map(keys[facet.name].__getitem__, base)))
-        ordered = sorted(counter.items(), key=lambda kv, f=facet: f.order(*kv))
+        base = set.intersection(*[passing[f.name] for f in FACETS if f is not facet])
+        counted = facets.count(facet.name, base)
+        ordered = sorted(counted.items(), key=lambda kv, f=facet: f.order(*kv))
         counts[facet.name] = [{"value": labels.get(k, k), "count": n} for k, n in ordered]
     return final, counts
 

@@ -20,9 +20,10 @@ def release_detail(index: SearchIndex, release_id: str) -> dict[str, Any] | None
     docnum = snapshot.docnums.get(release_id)
     if docnum is None:
         return None
-    searcher = snapshot.searcher()
-    stored = searcher.stored_fields(docnum)
-    similar = searcher.more_like(docnum, "body", text=stored.get("body", ""), top=SIMILAR)
+    with snapshot.reading() as searcher:
+        stored = searcher.stored_fields(docnum)
+        text = stored.get("body", "")
+        similar = [hit.fields() for hit in searcher.more_like(docnum, "body", text, top=SIMILAR)]
     return {
         **release_summary(stored),
         "text": stored.get("body", ""),
@@ -43,8 +44,12 @@ def highlighted_text(index: SearchIndex, text: str, q: str) -> str:
     """The whole text, HTML-escaped, with the words of query `q` marked."""
     snapshot = index.snapshot()
     q = clean_query(q)
-    marker = Marker.for_query(snapshot, parse_query(q, snapshot.schema, snapshot.gazetteer))
-    return highlight(text, marker.spans(text) if q else [])
+    if not q:
+        return highlight(text, [])
+    parsed = parse_query(q, snapshot.schema, snapshot.gazetteer)
+    with snapshot.reading() as searcher:
+        marker = Marker.for_query(snapshot, searcher, parsed)
+    return highlight(text, marker.spans(text))
 
 
 def source_file(index: SearchIndex, release_id: str) -> Path | None:
@@ -53,7 +58,8 @@ def source_file(index: SearchIndex, release_id: str) -> Path | None:
     docnum = snapshot.docnums.get(release_id)
     if docnum is None:
         return None
-    stored = snapshot.searcher().stored_fields(docnum)
+    with snapshot.reading() as searcher:
+        stored = searcher.stored_fields(docnum)
     corpus = index.corpus.resolve()
     path = (corpus / stored["source"]).resolve()
     if not path.is_relative_to(corpus) or not path.is_file():

@@ -164,15 +164,15 @@ def search(index: SearchIndex, request: SearchRequest) -> dict[str, Any]:
     """Run a search: total, one page of results with snippets, facets, suggestion, fallback."""
     started = time.perf_counter()
     snapshot = index.snapshot()
-    searcher = snapshot.searcher()
     key = dataclasses.replace(request, sort="", page=0, per_page=0)
-    match = snapshot.matches.get(key)
-    if match is None:
-        match = _match(snapshot, searcher, request)
-        snapshot.matches.put(key, match)
-    ranked = _rank(snapshot, match, request)
-    marker = Marker.for_query(snapshot, match.query)
-    results = [_result(searcher, docnum, score, marker) for docnum, score in ranked]
+    with snapshot.reading() as searcher:
+        match = snapshot.matches.get(key)
+        if match is None:
+            match = _match(snapshot, searcher, request)
+            snapshot.matches.put(key, match)
+        ranked = _rank(snapshot, match, request)
+        marker = Marker.for_query(snapshot, searcher, match.query)
+        results = [_result(searcher, docnum, score, marker) for docnum, score in ranked]
     return {
         "query": request.q,
         "total": len(match.docnums),
@@ -222,7 +222,7 @@ def _filtered(
     if low is not None or high is not None:
         docnums = [d for d in docnums if _in_range(snapshot.rows[d].date, low, high)]
     selections = request.selections
-    passing, facets = filter_and_count(snapshot.facet_keys, snapshot.labels, docnums, selections)
+    passing, facets = filter_and_count(snapshot.facets, snapshot.labels, docnums, selections)
     return _Match(q, passing, facets, scores)
 
 
@@ -258,11 +258,11 @@ class Marker:
     entities: frozenset[tuple[str, str]]
 
     @classmethod
-    def for_query(cls, snapshot: Snapshot, q: query.Query) -> Marker:
+    def for_query(cls, snapshot: Snapshot, searcher: Searcher, q: query.Query) -> Marker:
         terms: set[str] = set()
         phrases: set[tuple[str, ...]] = set()
         entities: set[tuple[str, str]] = set()
-        reader = snapshot.searcher().reader()
+        reader = searcher.reader()
         for leaf in _wanted_leaves(q):
             if isinstance(leaf, query.Phrase):
                 if leaf.fieldname in ("title", "body"):

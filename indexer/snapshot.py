@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from whoosh.index import Index
 from whoosh.searching import Searcher
 
 from indexer.evaluate import Postings
+from indexer.facets import FacetIndex
 from indexer.gazetteer import Gazetteer
 from indexer.indexing import read_facts
 from indexer.normalize import fold
@@ -44,18 +47,20 @@ class Snapshot:
         self.meta = meta
         self.gazetteer = gazetteer
         self.schema = ix.schema
-        self._local = threading.local()
         self.labels: dict[str, str] = {}
         with ix.reader() as reader:
             self.generation = reader.generation()
             self.rows: dict[int, Row] = {d: self._row(f) for d, f in read_facts(reader)}
         self.docnums = {row.id: docnum for docnum, row in self.rows.items()}
-        self.postings = Postings(ix.reader(), self.rows.keys())
+        self._searcher = ix.searcher()
+        self._lock = threading.RLock()
+        self.postings = Postings(self._searcher.reader(), self.rows.keys())
         # Facet keys by facet and docnum, and both date orders, for filters and sorting.
-        self.facet_keys = {
+        keys = {
             name: {d: getattr(row, name) for d, row in self.rows.items()}
             for name in ("agency", "mission", "year")
         }
+        self.facets = FacetIndex(keys, max(self.rows, default=0) + 1)
         self.newest_first = sorted(self.rows, key=lambda d: self._by_date(d, newest=True))
         self.oldest_first = sorted(self.rows, key=lambda d: self._by_date(d, newest=False))
         self.matches = LruCache(MATCH_CACHE)
@@ -78,12 +83,16 @@ class Snapshot:
             self.labels.setdefault(key, name)
         return keys
 
-    def searcher(self) -> Searcher:
-        """This thread's searcher on the snapshot (Whoosh searchers are not shared by threads)."""
-        searcher = getattr(self._local, "searcher", None)
-        if searcher is None:
-            searcher = self._local.searcher = self.ix.searcher()
-        return searcher
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[Searcher]:
+        """The snapshot's one searcher, for this thread alone while the block runs.
+
+        Whoosh's readers share file positions, so threads take turns; a searcher per thread
+        would cost tens of megabytes each (its own term caches and mappings), and the GIL
+        runs one search at a time anyway.
+        """
+        with self._lock:
+            yield self._searcher
 
     def __len__(self) -> int:
         return len(self.rows)
