@@ -15,7 +15,7 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from itertools import pairwise
+from itertools import accumulate, pairwise, repeat
 
 from whoosh import query
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
@@ -41,6 +41,7 @@ class Postings:
         self._terms: OrderedDict[tuple[str, str], Scores] = OrderedDict()
         self._size = 0
         self._lengths: dict[str, list[int]] = {}
+        self._norms: dict[str, list[float]] = {}
         self._lock = threading.Lock()
 
     def scores(self, fieldname: str, text: str) -> Scores:
@@ -65,15 +66,23 @@ class Postings:
             return {}
         df = reader.doc_frequency(fieldname, text)
         idf = math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5))
-        lengths = self.lengths(fieldname)
-        average = (reader.field_length(fieldname) / self.doc_count) or 1.0
+        scale = idf * (K1 + 1)
+        norms = self.norms(fieldname)
         live = self.live
-        found: Scores = {}
-        for docnum, tf in _postings(reader, fieldname, text):
-            if docnum in live:
-                norm = K1 * (1 - B + B * lengths[docnum] / average)
-                found[docnum] = idf * tf * (K1 + 1) / (tf + norm)
-        return found
+        return {
+            d: scale * tf / (tf + norms[d])
+            for d, tf in _postings(reader, fieldname, text)
+            if d in live
+        }
+
+    def norms(self, fieldname: str) -> list[float]:
+        """BM25's length normalisation of every document in `fieldname`, computed once."""
+        norms = self._norms.get(fieldname)
+        if norms is None:
+            average = (self.reader.field_length(fieldname) / self.doc_count) or 1.0
+            norms = [K1 * (1 - B + B * n / average) for n in self.lengths(fieldname)]
+            self._norms[fieldname] = norms
+        return norms
 
     def lengths(self, fieldname: str) -> list[int]:
         """Every document's length in `fieldname`, read in bulk from Whoosh's length column."""
@@ -106,11 +115,25 @@ def _postings(reader, fieldname: str, text: str) -> Iterable[tuple[int, float]]:
             yield from ((offset + d, w) for d, w in matcher.items_as("weight"))
             continue
         while matcher.is_active():
-            matcher._read_ids()
-            matcher._read_weights()
-            ids = matcher._ids
-            yield from zip((offset + i for i in ids), matcher._weights, strict=True)
+            yield from _block(matcher, offset)
             matcher._next_block()
+
+
+def _block(matcher, offset: int) -> Iterable[tuple[int, float]]:
+    """The (docnum, weight) pairs of the block a Whoosh 3 leaf matcher stands on.
+
+    Decoded here rather than by ``_read_ids``, whose delta decoding is a Python generator.
+    """
+    matcher._read_data()
+    deltas, weights = matcher._data[0], matcher._data[1]
+    ids = accumulate(deltas, initial=offset)
+    next(ids)  # `initial` comes first
+    count = matcher._blocklength
+    if weights is None:
+        weights = repeat(1.0, count)
+    elif isinstance(weights, float):
+        weights = repeat(weights, count)
+    return zip(ids, weights)  # noqa: B905 (repeat() is endless: weights follow the ids)
 
 
 def evaluate(q: query.Query, postings: Postings, searcher) -> Scores:

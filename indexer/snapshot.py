@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -48,13 +49,16 @@ class Snapshot:
         self.gazetteer = gazetteer
         self.schema = ix.schema
         self.labels: dict[str, str] = {}
-        with ix.reader() as reader:
-            self.generation = reader.generation()
-            self.rows: dict[int, Row] = {d: self._row(f) for d, f in read_facts(reader)}
-        self.docnums = {row.id: docnum for docnum, row in self.rows.items()}
+        # One searcher, opened first: rows, postings and stored fields all read its commit.
         self._searcher = ix.searcher()
+        # Closed when the snapshot is dropped: nobody can be searching it then.
+        weakref.finalize(self, self._searcher.close)
         self._lock = threading.RLock()
-        self.postings = Postings(self._searcher.reader(), self.rows.keys())
+        reader = self._searcher.reader()
+        self.generation = reader.generation()
+        self.rows: dict[int, Row] = {d: self._row(f) for d, f in read_facts(reader)}
+        self.docnums = {row.id: docnum for docnum, row in self.rows.items()}
+        self.postings = Postings(reader, self.rows.keys())
         # Facet keys by facet and docnum, and both date orders, for filters and sorting.
         keys = {
             name: {d: getattr(row, name) for d, row in self.rows.items()}

@@ -174,13 +174,16 @@ class IndexStore:
 
 
 class _OpeningStorage(FileStorage):
-    """Whoosh's file storage, remembering the files opened while an index is being opened.
+    """Whoosh's file storage without memory maps, remembering the files opened while an index
+    is being opened.
 
     Whoosh does not close a table of contents it fails to parse; `close_opened` does.
     """
 
     def __init__(self, path: str) -> None:
-        super().__init__(path)
+        # Plain reads, not memory maps: a mapped index counts whole in the server's memory
+        # (475 MB at 20,000 releases against 78 MB), for a few percent of speed.
+        super().__init__(path, supports_mmap=False)
         self.opened: list | None = []
 
     def open_file(self, name, **kwargs):
