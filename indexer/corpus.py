@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.gazetteer import USER_FILE_NAME
-from indexer.readers import SUPPORTED_SUFFIXES
+from indexer.readers import SUPPORTED_SUFFIXES, SkipFile, check_status
 
 # When two files differ only by their extension they would share an id: the first suffix in
 # this order is indexed and the other one is skipped with its reason.
@@ -58,8 +58,12 @@ def scan_corpus(corpus: Path) -> tuple[dict[str, CorpusFile], list[Skipped]]:
             continue
         try:
             stat = path.stat()
+            check_status(stat)
         except OSError as exc:
             skipped.append(Skipped(source, f"unreadable: {exc.strerror or exc}"))
+            continue
+        except SkipFile as exc:
+            skipped.append(Skipped(source, exc.reason))
             continue
         doc_id = release_id(source)
         if doc_id in found:

@@ -13,7 +13,7 @@ from whoosh.writing import IndexWriter
 from indexer.corpus import CorpusFile, Skipped, scan_corpus
 from indexer.gazetteer import Gazetteer
 from indexer.metadata import extract_release
-from indexer.readers import SkipFile, read_document
+from indexer.readers import SkipFile, read_bytes, read_document
 from indexer.release import Release
 from indexer.schema import SCHEMA_VERSION, entity_key
 from indexer.store import IndexIncompatible, IndexStore
@@ -68,6 +68,7 @@ def update_index(
     written by another schema version or with another gazetteer (metadata would differ).
     """
     with store.write_lock(lock_timeout):
+        store.remove_stale_generations()  # what a killed --full left behind
         gazetteer = Gazetteer.load(corpus)
         files, skipped = scan_corpus(corpus)
         if full or not _is_current(store, gazetteer):
@@ -98,7 +99,7 @@ def _rebuild(
     directory, ix = store.new_generation()
     summary = IndexSummary(rebuilt=True)
     _commit(
-        ix.writer(limitmb=128, procs=2, multisegment=True),
+        ix.writer(limitmb=256),  # one process: Whoosh's workers would inherit the lock
         [("added", f) for f in files.values()],
         [],
         gazetteer,
@@ -177,8 +178,9 @@ def _commit(
 
 def load_release(corpus_file: CorpusFile, gazetteer: Gazetteer) -> tuple[Release, str]:
     """Read and analyse one file; any failure becomes SkipFile with its reason."""
-    sha256 = _sha256(corpus_file.path)
-    document = read_document(corpus_file.path)
+    data = read_bytes(corpus_file.path)
+    sha256 = hashlib.sha256(data).hexdigest()
+    document = read_document(corpus_file.path, data)
     try:
         release = extract_release(corpus_file.id, corpus_file.source, document, gazetteer)
     except Exception as exc:  # one odd file must never stop a run
@@ -221,13 +223,6 @@ def release_fields(release: Release, corpus_file: CorpusFile, sha256: str) -> di
 
 def _same_content(corpus_file: CorpusFile, facts: Facts) -> bool:
     try:
-        return _sha256(corpus_file.path) == facts.sha256
+        return hashlib.sha256(read_bytes(corpus_file.path)).hexdigest() == facts.sha256
     except SkipFile:
         return False  # the commit reads it again and reports why it is skipped
-
-
-def _sha256(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError as exc:
-        raise SkipFile(f"unreadable: {exc.strerror or exc}") from exc

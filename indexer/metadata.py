@@ -7,6 +7,7 @@ from the text. The date and the release number are looked for in the head of the
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
@@ -219,14 +220,19 @@ def _cued_names(
     text: str, mentions: list[Mention], gazetteer: Gazetteer
 ) -> Iterator[tuple[int, str]]:
     """Proper names after a cue word ("la mission Ulysse") that the gazetteer did not find."""
+    starts = [m.start for m in mentions]  # mentions are in order and never overlap
     for match in _CUE.finditer(text):
         start, end = match.start("name"), match.end()
-        if _is_proper_name(match["name"]) and not any(
-            m.start < end and start < m.end for m in mentions
-        ):
+        if _is_proper_name(match["name"]) and not _overlaps(mentions, starts, start, end):
             name = normalize_apostrophes(" ".join(text[start:end].split()))
             entity = gazetteer.lookup(MISSION, name)
             yield start, entity.name if entity else name
+
+
+def _overlaps(mentions: list[Mention], starts: list[int], start: int, end: int) -> bool:
+    """Whether a mention overlaps [start, end): only the one starting last before `end` can."""
+    index = bisect.bisect_left(starts, end) - 1
+    return index >= 0 and mentions[index].end > start
 
 
 def _is_proper_name(word: str) -> bool:

@@ -43,7 +43,12 @@ _FIELD_ALTERNATIVES = "|".join(sorted({*FIELD_NAMES, "année"}, key=len, reverse
 _FIELD_EXPR = rf"(?i)(?<![\w-])(?P<text>{_FIELD_ALTERNATIVES})\s*:(?=\S)"
 # A name matched as an entity (any alias) outweighs its words matched one by one elsewhere.
 ENTITY_BOOST = 4.0
-MIN_CORRECTABLE = 4  # shorter words are too ambiguous to correct
+MIN_CORRECTABLE = 4
+MAX_WILDCARDS = 4  # wildcard words per query; more are searched as plain words
+_WILDCARDS = "*" + plugins.WildcardPlugin.qmarks
+_NO_WILDCARDS = str.maketrans(
+    dict.fromkeys(_WILDCARDS, " ")
+)  # shorter words are too ambiguous to correct
 
 
 class FrenchFieldsPlugin(plugins.FieldsPlugin):
@@ -118,6 +123,29 @@ class EntityPlugin(plugins.Plugin):
         return [(EntityTagger(self.gazetteer), 5)]  # after quotes and field names
 
 
+class WildcardLimitPlugin(plugins.Plugin):
+    """Bound what wildcards cost: a word starting with one, or past the first few, is searched
+    as a plain word (a leading `*` makes Whoosh test every indexed word)."""
+
+    def filters(self, parser):
+        return [(self.do_limit, 60)]  # after WildcardPlugin has built its nodes (50)
+
+    def do_limit(self, parser, group, seen: list[int] | None = None):
+        seen = [0] if seen is None else seen
+        for i, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                self.do_limit(parser, node, seen)
+            elif isinstance(
+                node, plugins.WildcardPlugin.WildcardNode | plugins.PrefixPlugin.PrefixNode
+            ):
+                seen[0] += 1
+                if seen[0] > MAX_WILDCARDS or node.text[:1] in _WILDCARDS:
+                    plain = syntax.WordNode(node.text.translate(_NO_WILDCARDS))
+                    plain.startchar, plain.endchar = node.startchar, node.endchar
+                    group[i] = plain
+        return group
+
+
 def _phrase(open_quote: str, close_quote: str) -> plugins.PhrasePlugin:
     expr = rf"{open_quote}\s*(?P<text>.*?)\s*{close_quote}(~(?P<slop>[1-9][0-9]*))?"
     return plugins.PhrasePlugin(expr=expr)
@@ -133,6 +161,7 @@ def make_parser(schema, gazetteer: Gazetteer, *, any_word: bool = False) -> Quer
         plugins=[
             FrenchFieldsPlugin(),
             plugins.WildcardPlugin(),
+            WildcardLimitPlugin(),
             _phrase('"', '"'),
             _phrase("«", "»"),
             _phrase("“", "”"),

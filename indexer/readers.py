@@ -25,6 +25,7 @@ import codecs
 import io
 import logging
 import math
+import os
 import re
 import stat
 import unicodedata
@@ -95,7 +96,21 @@ def _decode_8bit(data: bytes, declared: str | None) -> str:
                 return data.decode(encoding)
             except UnicodeDecodeError:
                 continue
+    damaged = data.decode("utf-8-sig", errors="replace")
+    if _mostly_utf8(damaged):  # a few bad bytes must not turn every accent into mojibake
+        return damaged
     return codecs.charmap_decode(data, "strict", _WINDOWS_1252)[0]
+
+
+def _mostly_utf8(text: str) -> bool:
+    """Whether UTF-8 with replacements read more real accented characters than bad bytes.
+
+    Windows-1252 text almost never holds valid multi-byte UTF-8 sequences (each of its
+    accents is one bad byte), so a file with a fair share of them is damaged UTF-8.
+    """
+    bad = text.count("\ufffd")
+    valid = sum(1 for c in text if not c.isascii()) - bad
+    return valid * 4 >= bad
 
 
 def _declared_charset(data: bytes) -> str | None:
@@ -310,17 +325,16 @@ _READERS: dict[str, Callable[[bytes], Document]] = {
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_READERS)
 
 
-def read_document(path: Path) -> Document:
-    """Read one corpus file into a Document, or raise SkipFile saying why it cannot be indexed."""
+def read_document(path: Path, data: bytes | None = None) -> Document:
+    """Read one corpus file (or its `data`, already read) into a Document, or raise SkipFile
+    saying why it cannot be indexed."""
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise SkipFile(f"unsupported file type {suffix or '(no extension)'}")
     try:
-        document = _READERS[suffix](_read_bytes(path))
+        document = _READERS[suffix](read_bytes(path) if data is None else data)
     except SkipFile:
         raise
-    except OSError as exc:
-        raise SkipFile(f"unreadable: {exc.strerror or exc}") from exc
     except Exception as exc:  # one file's bug in a parser must not stop an indexing run
         raise SkipFile(f"unexpected error: {type(exc).__name__}: {exc}") from exc
     if not document.text:
@@ -328,14 +342,22 @@ def read_document(path: Path) -> Document:
     return document
 
 
-def _read_bytes(path: Path) -> bytes:
-    """The file's bytes, refusing what is not a regular file before opening it (a FIFO blocks)."""
-    status = path.stat()
+def check_status(status: os.stat_result) -> None:
+    """Refuse, before any read, what is not a regular file (a FIFO blocks) or is too large."""
     if not stat.S_ISREG(status.st_mode):
         raise SkipFile("not a regular file")
     if status.st_size > MAX_BYTES:
         raise SkipFile(f"file too large ({math.ceil(status.st_size / 2**20)} MB)")
-    data = path.read_bytes()
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, refusing what is not a regular file before opening it (a FIFO blocks)
+    or what is too large before loading it."""
+    try:
+        check_status(path.stat())
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SkipFile(f"unreadable: {exc.strerror or exc}") from exc
     if not data:
         raise SkipFile("empty file")
     return data

@@ -34,6 +34,7 @@ MAX_PER_PAGE = 100
 MAX_PAGE = 1000
 MAX_QUERY_CHARS = 500
 MAX_QUERY_WORDS = 32
+SNIPPET_SENTENCES = 200  # sentences analysed for a snippet, however long the release
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _YEAR = re.compile(r"[0-9]{4}")
 _WHOLE = re.compile(r"[0-9]{1,9}")
@@ -276,7 +277,7 @@ class Marker:
                     entities.add((fieldname, text))
         return cls(snapshot, frozenset(terms), frozenset(phrases), frozenset(entities))
 
-    def spans(self, text: str) -> list[tuple[int, int]]:
+    def spans(self, text: str, limit: int | None = None) -> list[tuple[int, int]]:
         """The spans of `text` to mark: matched words, and the entities under any alias."""
         extra = []
         if self.entities:
@@ -285,7 +286,7 @@ class Marker:
                 for m in self.snapshot.gazetteer.find(text)
                 if (m.entity.kind, entity_key(m.entity.name)) in self.entities
             ]
-        return matched_spans(text, self.terms, self.phrases, extra)
+        return matched_spans(text, self.terms, self.phrases, extra, limit)
 
 
 def _wanted_leaves(q: query.Query) -> Iterable[query.Query]:
@@ -311,6 +312,6 @@ def _result(searcher: Searcher, docnum: int, score: float | None, marker: Marker
     return {
         **release_summary(stored),
         "score": score,
-        "snippet": snippet(text, marker.spans(text)),
+        "snippet": snippet(text, marker.spans(text, limit=SNIPPET_SENTENCES)),
         "url": release_url(stored["id"]),
     }

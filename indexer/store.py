@@ -114,6 +114,7 @@ class IndexStore:
         storage = _OpeningStorage(str(self.current))
         try:
             ix = storage.open_index()
+            ix.reader().close()  # a damaged segment fails here, not at the first search
         except Exception as exc:  # Whoosh raises many kinds on a damaged index
             storage.close_opened()
             raise IndexIncompatible(

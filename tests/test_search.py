@@ -303,3 +303,11 @@ def test_a_search_sees_a_new_commit_not_a_cached_answer(make_corpus, index_dir) 
     (corpus / "b.txt").write_text("Autre titre\n\nUlysse encore.", "utf-8")
     update_index(corpus, store)
     assert set(ids(index, "Ulysse")) == {"a", "b"}
+
+
+@pytest.mark.parametrize(
+    ("q", "like"),
+    [("*cosmos", "cosmos"), ("Rosc* Mosc* Pék* Lun* Ulyss*", "Rosc* Mosc* Pék* Lun* Ulyss")],
+)
+def test_costly_wildcards_are_searched_as_plain_words(seed_index, q, like) -> None:
+    assert ids(seed_index, q) == ids(seed_index, like)

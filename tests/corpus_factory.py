@@ -1,0 +1,200 @@
+"""Generated corpora and process helpers shared by the reliability tests.
+
+Short releases are made of the seed releases' own sentences (through the benchmark's
+deterministic material, `bench.generate`), so that a corpus of a few thousand files builds in
+a few seconds and every file carries one word found nowhere else: its `marker`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+
+from bench.generate import Material, load_material
+from indexer.corpus import scan_corpus
+from indexer.snapshot import SearchIndex
+from indexer.store import IndexStore
+
+ORBITE = Path(sys.executable).parent / "orbite"
+SEED = 11
+POLL_INTERVAL = 0.01
+# Commands that end by themselves are given this long before the test gives up on them.
+COMMAND_TIMEOUT = 180.0
+SERVER_STARTUP = 300.0  # includes indexing a corpus of thousands on a loaded machine
+_LETTERS = "bcdfghjklmnpqrstvwxz"
+
+T = TypeVar("T")
+
+
+@lru_cache(maxsize=1)
+def _material() -> Material:
+    return load_material(SEED)
+
+
+def marker(number: int) -> str:
+    """A word that only release `number` contains, unchanged by the French analysis."""
+    letters = []
+    while True:
+        number, rest = divmod(number, len(_LETTERS))
+        letters.append(_LETTERS[rest])
+        if not number:
+            break
+    return "zq" + "".join(reversed(letters)) + "x"
+
+
+def short_release(number: int) -> str:
+    """Release `number`: a date, a headline and two seed sentences (about 450 bytes)."""
+    material = _material()
+    rng = random.Random(f"short:{SEED}:{number}")
+    cast = material.cast(rng)
+    sentences = [material.fill(rng.choice(material.sentences), rng, cast) for _ in range(2)]
+    date = f"{rng.randint(1, 28)} mars {rng.randint(1990, 2025)}"
+    return f"{date}\n\nCommuniqué numéro {number}\n\n{' '.join(sentences)} {marker(number)}.\n"
+
+
+def write_releases(corpus: Path, numbers: Iterable[int], folder: str = "") -> list[str]:
+    """Write the short releases `numbers` into `corpus/folder`; return their ids."""
+    directory = corpus / folder
+    directory.mkdir(parents=True, exist_ok=True)
+    ids = []
+    for number in numbers:
+        name = f"cp-{number:05d}"
+        (directory / f"{name}.txt").write_text(short_release(number), "utf-8")
+        ids.append(f"{folder}/{name}" if folder else name)
+    return ids
+
+
+def corpus_ids(corpus: Path) -> set[str]:
+    """The ids of the releases the corpus holds (every file that can be indexed)."""
+    return set(scan_corpus(corpus)[0])
+
+
+def indexed_ids(index_dir: Path, corpus: Path) -> set[str]:
+    """The ids a fresh searcher sees in the live index (raises the store's errors)."""
+    return {row.id for row in SearchIndex(IndexStore(index_dir), corpus).snapshot().rows.values()}
+
+
+def orbite(*args: str | Path, timeout: float = COMMAND_TIMEOUT) -> subprocess.CompletedProcess:
+    """Run the `orbite` console script to its end, as a user does."""
+    return subprocess.run(
+        [str(ORBITE), *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+
+
+def start_orbite(*args: str | Path) -> subprocess.Popen:
+    """Start the `orbite` console script; the caller waits for it or kills it."""
+    return subprocess.Popen(
+        [str(ORBITE), *map(str, args)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+
+
+def assert_one_line_error(stderr: str, *fragments: str) -> None:
+    """What a user error looks like: one line, no traceback, naming the problem."""
+    assert "Traceback" not in stderr, stderr
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("orbite: error: "), stderr
+    for fragment in fragments:
+        assert fragment in lines[0], stderr
+
+
+def poll(check: Callable[[], T], timeout: float, what: str) -> T:
+    """Re-run `check` until it returns something true; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not true after {timeout:g} s")
+        time.sleep(POLL_INTERVAL)
+
+
+@dataclass
+class Server:
+    """A running `orbite serve --no-watch` on a loopback port."""
+
+    process: subprocess.Popen
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def status(self, path: str) -> int:
+        """The status of GET `path` (http.client: never through a proxy)."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            return response.status
+        finally:
+            connection.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve(corpus: Path, index_dir: Path, workdir: Path) -> Iterator[Server]:
+    """Start `orbite serve --no-watch`, wait until it answers, stop it at the end."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    log = workdir / "server.log"
+    port = free_port()
+    command = [str(ORBITE), "serve", "--no-watch", "--port", str(port)]
+    command += ["--corpus", str(corpus), "--index", str(index_dir)]
+    with open(log, "w", encoding="utf-8") as output:
+        process = subprocess.Popen(
+            command,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        )
+    server = Server(process, port, log)
+    try:
+
+        def ready() -> bool:
+            if process.poll() is not None:
+                pytest.fail(f"orbite serve exited: {log.read_text('utf-8')[-2000:]}")
+            try:
+                return server.status("/api/health") == 200
+            except OSError:
+                return False
+
+        poll(ready, SERVER_STARTUP, "orbite serve answering /api/health")
+        yield server
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
