@@ -195,7 +195,8 @@ class _OpeningStorage(FileStorage):
 
     def close_opened(self) -> None:
         for handle in self.opened or ():
-            handle.close()
+            if not getattr(handle, "is_closed", False):  # Whoosh refuses a second close
+                handle.close()
 
 
 def _now() -> str:
