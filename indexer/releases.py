@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
+import heapq
 from pathlib import Path
 from typing import Any
 
+from whoosh import query
+
+from indexer.evaluate import evaluate
 from indexer.highlight import highlight
 from indexer.querying import parse_query
 from indexer.release import release_summary, release_url
 from indexer.search import Marker, clean_query
-from indexer.snapshot import SearchIndex
+from indexer.snapshot import SearchIndex, Snapshot
 
 SIMILAR = 5
+KEY_TERMS = 12  # the words of a release that say what it is about
 
 
 def release_detail(index: SearchIndex, release_id: str) -> dict[str, Any] | None:
     """The `/api/releases/<id>` object, or None when no release has this id."""
-    snapshot = index.snapshot()
-    docnum = snapshot.docnums.get(release_id)
-    if docnum is None:
+    found = _find(index, release_id)
+    if found is None:
         return None
+    snapshot, docnum = found
     with snapshot.reading() as searcher:
         stored = searcher.stored_fields(docnum)
-        text = stored.get("body", "")
-        similar = [hit.fields() for hit in searcher.more_like(docnum, "body", text, top=SIMILAR)]
+        similar = [searcher.stored_fields(d) for d in _similar(snapshot, searcher, docnum, stored)]
     return {
         **release_summary(stored),
         "text": stored.get("body", ""),
@@ -54,10 +58,10 @@ def highlighted_text(index: SearchIndex, text: str, q: str) -> str:
 
 def source_file(index: SearchIndex, release_id: str) -> Path | None:
     """The original file of a release, only if it is inside the corpus and still there."""
-    snapshot = index.snapshot()
-    docnum = snapshot.docnums.get(release_id)
-    if docnum is None:
+    found = _find(index, release_id)
+    if found is None:
         return None
+    snapshot, docnum = found
     with snapshot.reading() as searcher:
         stored = searcher.stored_fields(docnum)
     corpus = index.corpus.resolve()
@@ -65,3 +69,18 @@ def source_file(index: SearchIndex, release_id: str) -> Path | None:
     if not path.is_relative_to(corpus) or not path.is_file():
         return None
     return path
+
+
+def _find(index: SearchIndex, release_id: str) -> tuple[Snapshot, int] | None:
+    snapshot = index.snapshot()
+    docnum = snapshot.docnums.get(release_id)
+    return None if docnum is None else (snapshot, docnum)
+
+
+def _similar(snapshot: Snapshot, searcher, docnum: int, stored: dict) -> list[int]:
+    """The releases that best share the key terms of this one (evaluated in memory)."""
+    words = searcher.key_terms_from_text("body", stored.get("body", ""), numterms=KEY_TERMS)
+    q = query.Or([query.Term("body", word) for word, _ in words])
+    scores = evaluate(q, snapshot.postings, searcher)
+    scores.pop(docnum, None)
+    return heapq.nlargest(SIMILAR, scores, key=lambda d: (scores[d], -d))

@@ -16,6 +16,7 @@ from pypdf import PdfReader, PdfWriter
 from indexer import readers
 from indexer.readers import SUPPORTED_SUFFIXES, SkipFile, decode_text, read_document
 from indexer.release import Document
+from tests.pdf_factory import pdf_bytes
 
 COOPERATION = "Coopération spatiale"
 
@@ -26,38 +27,8 @@ def _write(tmp_path: Path, name: str, data: bytes | str) -> Path:
     return path
 
 
-def _pdf(*pages: str) -> bytes:
-    """A minimal valid PDF: one line of Helvetica (WinAnsiEncoding) text per page."""
-    count = len(pages)
-    kids = " ".join(f"{4 + 2 * index} 0 R" for index in range(count))
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        f"<< /Type /Pages /Kids [{kids}] /Count {count} >>".encode(),
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    ]
-    for index, text in enumerate(pages):
-        escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-        stream = b"BT /F1 12 Tf 72 760 Td (" + escaped.encode("cp1252") + b") Tj ET"
-        objects.append(
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-            f"/Resources << /Font << /F1 3 0 R >> >> /Contents {5 + 2 * index} 0 R >>".encode()
-        )
-        objects.append(f"<< /Length {len(stream)} >>\nstream\n".encode() + stream + b"\nendstream")
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n".encode()
-    out += f"startxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
-
-
-def _encrypted_pdf(user_password: str) -> bytes:
-    writer = PdfWriter(clone_from=io.BytesIO(_pdf(COOPERATION)))
+def _encryptedpdf_bytes(user_password: str) -> bytes:
+    writer = PdfWriter(clone_from=io.BytesIO(pdf_bytes(COOPERATION)))
     writer.encrypt(user_password=user_password, owner_password="owner", algorithm="RC4-128")
     out = io.BytesIO()
     writer.write(out)
@@ -283,12 +254,12 @@ def test_html_encoding(tmp_path: Path, data: bytes, expected: str) -> None:
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        pytest.param(_pdf(COOPERATION), COOPERATION, id="one-page"),
-        pytest.param(_pdf("Page un", "Page (deux)"), "Page un\n\nPage (deux)", id="two-pages"),
-        pytest.param(_encrypted_pdf(user_password=""), COOPERATION, id="empty-password"),
+        pytest.param(pdf_bytes(COOPERATION), COOPERATION, id="one-page"),
+        pytest.param(pdf_bytes("Page un", "Page (deux)"), "Page un\n\nPage (deux)", id="two-pages"),
+        pytest.param(_encryptedpdf_bytes(user_password=""), COOPERATION, id="empty-password"),
     ],
 )
-def test_read_pdf(tmp_path: Path, data: bytes, expected: str) -> None:
+def test_readpdf_bytes(tmp_path: Path, data: bytes, expected: str) -> None:
     assert read_document(_write(tmp_path, "a.pdf", data)) == Document(text=expected)
 
 
@@ -348,11 +319,13 @@ def _file(name: str, data: bytes | str) -> Callable[[Path], Path]:
         pytest.param(_too_large, "file too large (51 MB)", id="too-large"),
         pytest.param(_file("casse.pdf", b"garbage"), "PDF could not be parsed: ", id="garbage-pdf"),
         pytest.param(
-            _file("coupe.pdf", _pdf("x")[:200]), "PDF could not be parsed: ", id="truncated-pdf"
+            _file("coupe.pdf", pdf_bytes("x")[:200]),
+            "PDF could not be parsed: ",
+            id="truncated-pdf",
         ),
-        pytest.param(_file("scan.pdf", _pdf("")), "no text (scanned PDF?)", id="scanned-pdf"),
+        pytest.param(_file("scan.pdf", pdf_bytes("")), "no text (scanned PDF?)", id="scanned-pdf"),
         pytest.param(
-            _file("secret.pdf", _encrypted_pdf(user_password="secret")),
+            _file("secret.pdf", _encryptedpdf_bytes(user_password="secret")),
             "encrypted PDF (password required)",
             id="encrypted-pdf",
         ),
@@ -386,14 +359,14 @@ def test_pdf_warnings_do_not_escape(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         return PdfReader(stream)
 
     monkeypatch.setattr(readers, "PdfReader", noisy_reader)
-    assert read_document(_write(tmp_path, "a.pdf", _pdf(COOPERATION))).text == COOPERATION
+    assert read_document(_write(tmp_path, "a.pdf", pdf_bytes(COOPERATION))).text == COOPERATION
 
 
 @pytest.mark.parametrize(
     ("name", "data", "target", "attribute"),
     [
         pytest.param("a.md", b"# Titre", readers._MARKDOWN, "render", id="markdown"),
-        pytest.param("a.pdf", _pdf(COOPERATION), readers, "PdfReader", id="pdf"),
+        pytest.param("a.pdf", pdf_bytes(COOPERATION), readers, "PdfReader", id="pdf"),
     ],
 )
 def test_parser_bug_becomes_skip(

@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode, checks
 
 from tests.corpus_factory import short_release
-from tests.fixtures_web import ADMIN_TOKEN, SEEDS, XSS_FILES, config, one_page_pdf
+from tests.fixtures_web import ADMIN_TOKEN, SEEDS, XSS_FILES, config
+from tests.pdf_factory import pdf_bytes
 from web import create_app
 
 OPERATIONS = [
@@ -38,7 +39,7 @@ ODD_FILES: dict[str, str | bytes] = {
     "2020/sous dossier/cp 112.txt": short_release(112),
     "undated.txt": "Une sonde sans date\n\nLe CNES parle de la Lune.\n",
     "untitled.html": "<html><body><p>Le CNES et la mission Ulysse.</p></body></html>",
-    "lune.pdf": one_page_pdf("La sonde lunaire du CNES"),
+    "lune.pdf": pdf_bytes("La sonde lunaire du CNES"),
     "empty.txt": b"",
     "broken.pdf": b"%PDF-1.4 nothing else",
 }

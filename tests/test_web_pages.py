@@ -20,11 +20,11 @@ from tests.fixtures_web import (
     NEWEST_FIRST,
     RUSSIA_2018,
     Element,
-    one_page_pdf,
     parse_html,
     select,
     text,
 )
+from tests.pdf_factory import pdf_bytes
 from web.context import search_page
 from web.index import get_index
 from web.params import search_request
@@ -494,7 +494,7 @@ def test_index_unavailable_is_a_french_503(client: FlaskClient, index_dir: Path)
             "text/plain; charset=utf-8",
         ),
         ("cp.htm", "<p>Titre</p><p>3 mars 2020</p><p>La Lune.</p>", "text/plain; charset=utf-8"),
-        ("cp.pdf", one_page_pdf("La Lune le 3 mars 2020"), "application/pdf"),
+        ("cp.pdf", pdf_bytes("La Lune le 3 mars 2020"), "application/pdf"),
     ],
 )
 def test_source_download(
