@@ -8,10 +8,8 @@ from typing import Any
 
 from flask import Flask
 
+from indexer.cli import DEFAULT_CORPUS, DEFAULT_INDEX
 from web import api, errors, feeds, index, openapi, pages, security
-
-DEFAULT_CORPUS = "corpus"
-DEFAULT_INDEX = ".orbite/index"
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:

@@ -1,7 +1,8 @@
 """The app's one `SearchIndex`: built if missing when the app is created, shared by requests.
 
-`SearchIndex` reopens itself after every commit and gives each thread its own Whoosh
-searcher, so there is nothing to open or close per request (no teardown in this trio).
+`SearchIndex` reopens itself after every commit, and its snapshot's one searcher is shared
+by request threads in turn, so there is nothing to open or close per request (no teardown in
+this trio).
 """
 
 from __future__ import annotations
