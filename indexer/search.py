@@ -13,7 +13,7 @@ import re
 import time
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
@@ -61,7 +61,15 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 10
-    selections: dict[str, frozenset[str]] = field(default_factory=dict, compare=False)
+
+    @property
+    def selections(self) -> dict[str, frozenset[str]]:
+        """The folded values selected in each facet, as facets compare them."""
+        return {
+            "agency": frozenset(fold(a) for a in self.agencies),
+            "mission": frozenset(fold(m) for m in self.missions),
+            "year": frozenset(self.years),
+        }
 
     def filters(self) -> dict[str, tuple[str, ...]]:
         return {"agency": self.agencies, "mission": self.missions, "year": self.years}
@@ -99,11 +107,6 @@ def parse_request(
         sort=sort,
         page=_integer(page, "page", 1, 1, MAX_PAGE),
         per_page=_integer(per_page, "per_page", 10, 1, MAX_PER_PAGE),
-        selections={
-            "agency": frozenset(fold(a) for a in agencies),
-            "mission": frozenset(fold(m) for m in missions),
-            "year": frozenset(years),
-        },
     )
 
 
