@@ -35,6 +35,19 @@ class Release:
     agencies: tuple[str, ...] = ()
     missions: tuple[str, ...] = ()
 
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of a release (dates as ISO strings)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+            "release": self.release,
+            "agencies": list(self.agencies),
+            "missions": list(self.missions),
+            "text": self.text,
+            "source": self.source,
+        }
+
 
 def release_url(release_id: str) -> str:
     """The page of a release; its id is percent-encoded ("a#b" -> "/releases/a%23b")."""
