@@ -31,6 +31,7 @@ class Facts(NamedTuple):
     sha256: str
     size: int
     mtime_ns: int
+    embargo: float | None = None  # POSIX time the embargo ends, for the visibility rule
 
 
 @dataclass
@@ -204,6 +205,7 @@ def release_fields(release: Release, corpus_file: CorpusFile, sha256: str) -> di
         "release": release.release,
         "agencies": list(release.agencies),
         "missions": list(release.missions),
+        "embargo": release.embargo.isoformat() if release.embargo else None,
         "facts": tuple(
             Facts(
                 release.id,
@@ -213,6 +215,7 @@ def release_fields(release: Release, corpus_file: CorpusFile, sha256: str) -> di
                 sha256,
                 corpus_file.size,
                 corpus_file.mtime_ns,
+                release.embargo.timestamp() if release.embargo else None,
             )
         ),
     }

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from indexer.dates import MONTHS
+from indexer.embargo import find_embargo, is_embargo_line
 from indexer.gazetteer import AGENCY, MISSION, Gazetteer, Mention
 from indexer.normalize import fold, fold_with_offsets, normalize_apostrophes
 from indexer.release import Document, Release
@@ -93,6 +94,7 @@ def extract_release(doc_id: str, source: str, document: Document, gazetteer: Gaz
         release=_declared_release(meta.get("release")) or find_release_number(text),
         agencies=tuple(agencies),
         missions=tuple(missions),
+        embargo=find_embargo(text, meta),
     )
 
 
@@ -136,10 +138,13 @@ def find_entities(text: str, gazetteer: Gazetteer) -> tuple[list[str], list[str]
 
 
 def _head_lines(text: str) -> list[str]:
-    """The first non-empty lines, where a release puts its dateline, number and headline."""
+    """The first non-empty lines, where a release puts its dateline, number and headline.
+
+    An embargo line is none of them ("Sous embargo jusqu'au 14 avril 2031": not the date).
+    """
     lines: list[str] = []
     for line in text.splitlines():
-        if line.strip():
+        if line.strip() and not is_embargo_line(line):
             lines.append(line.strip())
             if len(lines) == HEAD_LINES:
                 break

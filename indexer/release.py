@@ -34,6 +34,7 @@ class Release:
     release: str | None = None
     agencies: tuple[str, ...] = ()
     missions: tuple[str, ...] = ()
+    embargo: dt.datetime | None = None  # timezone-aware: hidden from the public until then
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of a release (dates as ISO strings)."""
@@ -44,6 +45,7 @@ class Release:
             "release": self.release,
             "agencies": list(self.agencies),
             "missions": list(self.missions),
+            "embargo": self.embargo.isoformat() if self.embargo else None,
             "text": self.text,
             "source": self.source,
         }
@@ -63,4 +65,5 @@ def release_summary(stored: dict[str, Any]) -> dict[str, Any]:
         "release": stored.get("release"),
         "agencies": stored.get("agencies", []),
         "missions": stored.get("missions", []),
+        "embargo": stored.get("embargo"),
     }

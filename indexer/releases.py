@@ -37,6 +37,7 @@ def release_detail(index: SearchIndex, release_id: str) -> dict[str, Any] | None
                 "id": hit["id"],
                 "title": hit.get("title", ""),
                 "date": hit.get("date"),
+                "embargo": hit.get("embargo"),
                 "url": release_url(hit["id"]),
             }
             for hit in similar

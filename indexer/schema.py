@@ -10,7 +10,7 @@ from indexer.normalize import fold
 
 # Bump when the schema, the analyzers or the stored layout change: an index written with
 # another version is rebuilt from the corpus instead of being misread.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 TITLE_BOOST = 3.0
 EXACT_BOOST = 1.5
@@ -43,6 +43,7 @@ def build_schema() -> Schema:
         release=STORED(),
         agencies=STORED(),
         missions=STORED(),
+        embargo=STORED(),  # ISO 8601 with its offset, as written
         # Per-document values read in bulk once per searcher: facets, filters, date sorting,
         # and the file fingerprint that incremental indexing compares.
         facts=COLUMN(PickleColumn(VarBytesColumn())),

@@ -239,6 +239,7 @@ def test_extract_release_from_text(gazetteer: Gazetteer) -> None:
         "release": "CP111-2020",
         "agencies": ["CNES", "NASA"],
         "missions": ["SVOM"],
+        "embargo": None,
         "text": TEXT,
         "source": "doc.md",
     }

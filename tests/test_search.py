@@ -239,6 +239,7 @@ def test_response_shape(seed_index) -> None:
         "release",
         "agencies",
         "missions",
+        "embargo",
         "score",
         "snippet",
         "url",

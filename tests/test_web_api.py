@@ -128,6 +128,7 @@ def test_release_is_the_indexer_detail(seed_app: Flask, seed_client: FlaskClient
         "release",
         "agencies",
         "missions",
+        "embargo",
         "text",
         "source",
         "similar",
@@ -137,7 +138,7 @@ def test_release_is_the_indexer_detail(seed_app: Flask, seed_client: FlaskClient
         "CP111-2020",
         f"{CHINA_2020}.txt",
     )
-    assert all(set(s) == {"id", "title", "date", "url"} for s in body["similar"])
+    assert all(set(s) == {"id", "title", "date", "embargo", "url"} for s in body["similar"])
 
 
 @pytest.mark.parametrize("path", ["/api/releases/2020/cp111", "/api/releases/2020%2Fcp111"])

@@ -14,6 +14,11 @@ bp = Blueprint("openapi", __name__)
 REF = "#/components/schemas/"
 NULLABLE_STRING = {"type": ["string", "null"]}
 NULLABLE_DATE = {"type": ["string", "null"], "format": "date"}
+EMBARGO = {
+    "type": ["string", "null"],
+    "format": "date-time",
+    "description": "When the embargo ends (ISO 8601 with offset); null: none.",
+}
 STRINGS = {"type": "array", "items": {"type": "string"}}
 
 
@@ -78,6 +83,7 @@ SCHEMAS: dict[str, Any] = {
             "release": {**NULLABLE_STRING, "description": "Release number, e.g. CP111-2020."},
             "agencies": STRINGS,
             "missions": STRINGS,
+            "embargo": EMBARGO,
             "score": {
                 "type": ["number", "null"],
                 "description": "Null unless sorted by relevance.",
@@ -117,6 +123,7 @@ SCHEMAS: dict[str, Any] = {
             "id": {"type": "string"},
             "title": {"type": "string"},
             "date": NULLABLE_DATE,
+            "embargo": EMBARGO,
             "url": {"type": "string"},
         }
     ),
@@ -128,6 +135,7 @@ SCHEMAS: dict[str, Any] = {
             "release": NULLABLE_STRING,
             "agencies": STRINGS,
             "missions": STRINGS,
+            "embargo": EMBARGO,
             "text": {
                 "type": "string",
                 "description": "Plain text; paragraphs end with a blank line.",
