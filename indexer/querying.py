@@ -4,7 +4,8 @@ The query language (documented in the README): words are all required; ``"phrase
 « » and “ ”); ``-word`` excludes; ``OR``/``OU``, ``AND``/``ET``, ``NOT``, ``SAUF`` and
 parentheses; ``word*`` wildcards; field filters ``agence:``/``agency:``, ``mission:``,
 ``annee:``/``year:``, ``titre:``/``title:``. Agency and mission names typed as plain words also
-match the releases that name them another way (an alias from the gazetteer).
+match the releases that name them another way (an alias from the gazetteer). The last word,
+while it is being typed, also finds the words it begins (``LastWordPlugin``).
 
 It is built from Whoosh parser plugins: an ``EntityPlugin`` tags gazetteer names, a
 ``FieldsPlugin`` that knows the French field names, and the stock plugins for the rest.
@@ -23,6 +24,7 @@ from indexer.analysis import analyze, exact_analyzer
 from indexer.gazetteer import Gazetteer, Mention
 from indexer.normalize import fold
 from indexer.schema import ENTITY_FIELDS, TEXT_FIELDS, entity_key
+from indexer.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,8 @@ _FIELD_EXPR = rf"(?i)(?<![\w-])(?P<text>{_FIELD_ALTERNATIVES})\s*:(?=\S)"
 ENTITY_BOOST = 4.0
 MIN_CORRECTABLE = 4
 MAX_WILDCARDS = 4  # wildcard words per query; more are searched as plain words
+MIN_PREFIX = 3  # a shorter last word is searched as a whole word only
+PREFIX_EXPANSIONS = 30  # words a last word may stand for, the most frequent first
 _WILDCARDS = "*" + plugins.WildcardPlugin.qmarks
 _NO_WILDCARDS = str.maketrans(
     dict.fromkeys(_WILDCARDS, " ")
@@ -146,15 +150,91 @@ class WildcardLimitPlugin(plugins.Plugin):
         return group
 
 
+class PrefixNode(syntax.SyntaxNode):
+    """The last word of a query: itself, or one of the indexed words it begins."""
+
+    has_fieldname = False
+    has_boost = False
+
+    def __init__(self, node: syntax.SyntaxNode, words: list[str], fields) -> None:
+        self.node = node
+        self.words = words
+        self.fields = fields  # (fieldname, boost) of the word as the parser placed it
+        self.startchar, self.endchar = node.startchar, node.endchar
+
+    def r(self) -> str:
+        return f"PrefixNode {self.node!r} {self.words!r}"
+
+    def query(self, parser):
+        longer = [
+            parser.term_query(fieldname, word, parser.termclass, boost=boost)
+            for word in self.words
+            for fieldname, boost in self.fields
+        ]
+        return query.Or([self.node.query(parser), *longer]).normalize()
+
+
+class LastWordPlugin(plugins.Plugin):
+    """Prefix search: the query's last word, when it ends the query and has `MIN_PREFIX`
+    characters or more, also matches the `PREFIX_EXPANSIONS` most frequent words it begins.
+
+    Completions are looked up among written forms, folded (see ``vocabulary.py``), not stems:
+    a start of a word is not a word, and its stem says nothing of the words it begins.
+    """
+
+    def __init__(self, vocabulary: Vocabulary, end: int) -> None:
+        self.vocabulary = vocabulary
+        self.end = end
+
+    def filters(self, parser):
+        return [(self.do_prefix, 120)]  # after MultifieldPlugin copied words per field (110)
+
+    def do_prefix(self, parser, group):
+        if not len(group):
+            return group
+        last = group[-1]
+        if isinstance(last, syntax.AndGroup | syntax.OrGroup) and not _is_word(last):
+            self.do_prefix(parser, last)  # the last word inside parentheses or an OR
+        elif last.endchar == self.end and _is_word(last):
+            group[-1] = self._expand(last)
+        return group
+
+    def _expand(self, node: syntax.SyntaxNode) -> syntax.SyntaxNode:
+        copies = list(node) if isinstance(node, syntax.GroupNode) else [node]
+        tokens = [token.text for token in exact_analyzer()(copies[0].text)]
+        if len(tokens) != 1 or len(tokens[0]) < MIN_PREFIX:  # a compound: a phrase of parts
+            return node
+        found = self.vocabulary.completions(tokens[0], PREFIX_EXPANSIONS + 1)
+        words = [w.form for w in found if w.form != tokens[0]][:PREFIX_EXPANSIONS]
+        if not words:
+            return node
+        return PrefixNode(node, words, [(n.fieldname, n.boost) for n in copies])
+
+
+def _is_word(node: syntax.SyntaxNode) -> bool:
+    """A plain word: one word node, or the copies of one word in each text field."""
+    if isinstance(node, syntax.WordNode):
+        return node.fieldname in TEXT_FIELDS
+    return (
+        isinstance(node, syntax.OrGroup)
+        and len(node) > 0
+        and all(isinstance(n, syntax.WordNode) and n.fieldname in TEXT_FIELDS for n in node)
+        and len({n.text for n in node}) == 1
+    )
+
+
 def _phrase(open_quote: str, close_quote: str) -> plugins.PhrasePlugin:
     expr = rf"{open_quote}\s*(?P<text>.*?)\s*{close_quote}(~(?P<slop>[1-9][0-9]*))?"
     return plugins.PhrasePlugin(expr=expr)
 
 
-def make_parser(schema, gazetteer: Gazetteer, *, any_word: bool = False) -> QueryParser:
-    """A parser for the full query language; `any_word` makes words optional (the fallback)."""
+def make_parser(
+    schema, gazetteer: Gazetteer, *, any_word: bool = False, prefix: LastWordPlugin | None = None
+) -> QueryParser:
+    """A parser for the full query language; `any_word` makes words optional (the fallback),
+    `prefix` lets the last word stand for the words it begins."""
     group = syntax.OrGroup.factory(0.9) if any_word else syntax.AndGroup
-    return QueryParser(
+    parser = QueryParser(
         None,
         schema,
         group=group,
@@ -180,6 +260,9 @@ def make_parser(schema, gazetteer: Gazetteer, *, any_word: bool = False) -> Quer
             plugins.MultifieldPlugin(list(TEXT_FIELDS)),
         ],
     )
+    if prefix is not None:
+        parser.add_plugin(prefix)
+    return parser
 
 
 def make_plain_parser(schema, *, any_word: bool = False) -> QueryParser:
@@ -190,10 +273,22 @@ def make_plain_parser(schema, *, any_word: bool = False) -> QueryParser:
     )
 
 
-def parse_query(text: str, schema, gazetteer: Gazetteer, *, any_word: bool = False) -> query.Query:
-    """Parse a user's query; malformed syntax is searched as plain words, never an error."""
+def parse_query(
+    text: str,
+    schema,
+    gazetteer: Gazetteer,
+    *,
+    any_word: bool = False,
+    vocabulary: Vocabulary | None = None,
+) -> query.Query:
+    """Parse a user's query; malformed syntax is searched as plain words, never an error.
+
+    With a `vocabulary`, the last word also matches the indexed words it begins (prefix search).
+    """
+    prefix = LastWordPlugin(vocabulary, len(text)) if vocabulary is not None else None
     try:
-        parsed = make_parser(schema, gazetteer, any_word=any_word).parse(text)
+        parser = make_parser(schema, gazetteer, any_word=any_word, prefix=prefix)
+        parsed = parser.parse(text)
         parsed = parsed.accept(_EntityResolver(gazetteer))
         if not _has_error(parsed):
             return parsed

@@ -48,10 +48,12 @@ def release_detail(index: SearchIndex, release_id: str) -> dict[str, Any] | None
 def highlighted_text(index: SearchIndex, text: str, q: str) -> str:
     """The whole text, HTML-escaped, with the words of query `q` marked."""
     snapshot = index.snapshot()
+    typing = not q[-1:].isspace()  # the last word may be a start, as in the search (prefix)
     q = clean_query(q)
     if not q:
         return highlight(text, [])
-    parsed = parse_query(q, snapshot.schema, snapshot.gazetteer)
+    vocabulary = snapshot.vocabulary if typing else None
+    parsed = parse_query(q, snapshot.schema, snapshot.gazetteer, vocabulary=vocabulary)
     with snapshot.reading() as searcher:
         marker = Marker.for_query(snapshot, searcher, parsed)
     return highlight(text, marker.spans(text))

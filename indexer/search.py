@@ -37,6 +37,7 @@ MAX_QUERY_WORDS = 32
 SNIPPET_SENTENCES = 200  # sentences analysed for a snippet, however long the release
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _YEAR = re.compile(r"[0-9]{4}")
+PREFIX_ONLY_CEILING = 0.99  # of the lowest score matching the last word as typed
 _WHOLE = re.compile(r"[0-9]{1,9}")
 
 
@@ -61,6 +62,8 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 10
+    # Whether the last word may be a word being typed (prefix search): not after a space.
+    prefix: bool = True
 
     @property
     def selections(self) -> dict[str, frozenset[str]]:
@@ -107,6 +110,7 @@ def parse_request(
         sort=sort,
         page=_integer(page, "page", 1, 1, MAX_PAGE),
         per_page=_integer(per_page, "per_page", 10, 1, MAX_PER_PAGE),
+        prefix=not (q or "")[-1:].isspace(),
     )
 
 
@@ -196,11 +200,19 @@ def _match(snapshot: Snapshot, searcher: Searcher, request: SearchRequest) -> _M
         return _filtered(snapshot, query.Every(), {}, request)
     schema, gazetteer = snapshot.schema, snapshot.gazetteer
 
-    def attempt(text: str, any_word: bool = False) -> _Match:
+    def attempt(text: str, any_word: bool = False, prefix: bool = False) -> _Match:
         q = parse_query(text, schema, gazetteer, any_word=any_word)
-        return _filtered(snapshot, q, evaluate(q, snapshot.postings, searcher), request)
+        scores = evaluate(q, snapshot.postings, searcher)
+        if prefix:
+            longer = parse_query(
+                text, schema, gazetteer, any_word=any_word, vocabulary=snapshot.vocabulary
+            )
+            if longer != q:
+                scores = _whole_words_first(scores, evaluate(longer, snapshot.postings, searcher))
+                q = longer
+        return _filtered(snapshot, q, scores, request)
 
-    match = attempt(request.q)
+    match = attempt(request.q, prefix=request.prefix)
     if match.docnums:
         return match
     suggestion = correct(request.q, searcher)
@@ -214,6 +226,17 @@ def _match(snapshot: Snapshot, searcher: Searcher, request: SearchRequest) -> _M
     if match.docnums:
         match.fallback = "any_word"
     return match
+
+
+def _whole_words_first(whole: dict[int, float], longer: dict[int, float]) -> dict[int, float]:
+    """Scores of a prefix search: releases that match the last word as typed keep their score;
+    those found only through longer words it begins score below every one of them."""
+    extra = {d: s for d, s in longer.items() if d not in whole}
+    if not whole or not extra:
+        return {**longer, **whole}
+    ceiling = min(whole.values()) * PREFIX_ONLY_CEILING
+    top = max(extra.values()) or 1.0
+    return {**{d: s / top * ceiling for d, s in extra.items()}, **whole}
 
 
 def _filtered(

@@ -20,6 +20,7 @@ from indexer.gazetteer import Gazetteer
 from indexer.indexing import read_facts
 from indexer.normalize import fold
 from indexer.store import IndexMeta, IndexStore
+from indexer.vocabulary import Vocabulary
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class Snapshot:
         self.newest_first = sorted(self.rows, key=lambda d: self._by_date(d, newest=True))
         self.oldest_first = sorted(self.rows, key=lambda d: self._by_date(d, newest=False))
         self.matches = LruCache(MATCH_CACHE)
+        self._vocabulary: Vocabulary | None = None
 
     def _by_date(self, docnum: int, newest: bool) -> tuple:
         row = self.rows[docnum]
@@ -86,6 +88,15 @@ class Snapshot:
         for key, name in zip(keys, names, strict=True):
             self.labels.setdefault(key, name)
         return keys
+
+    @property
+    def vocabulary(self) -> Vocabulary:
+        """The snapshot's indexed words, for prefixes and suggestions; read on first use."""
+        if self._vocabulary is None:
+            with self.reading() as searcher:
+                if self._vocabulary is None:
+                    self._vocabulary = Vocabulary(searcher.reader())
+        return self._vocabulary
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Searcher]:

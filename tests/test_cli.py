@@ -115,3 +115,11 @@ def test_missing_corpus_is_a_clean_error(capsys, tmp_path) -> None:
     code, _, err = orbite(capsys, "index", "--corpus", str(tmp_path / "nope"))
     assert code == 2
     assert err.strip() == f"orbite: error: corpus folder not found: {tmp_path / 'nope'}"
+
+
+def test_search_completes_the_last_word_like_the_api(capsys, paths) -> None:
+    code, out, _ = orbite(capsys, "search", "Roscos", "--json", *paths)
+    assert code == 0
+    assert json.loads(out)["total"] == 2
+    code, out, _ = orbite(capsys, "search", "Roscos ", "--json", *paths)  # a complete word
+    assert json.loads(out)["total"] == 0

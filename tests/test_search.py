@@ -312,3 +312,77 @@ def test_a_search_sees_a_new_commit_not_a_cached_answer(make_corpus, index_dir) 
 )
 def test_costly_wildcards_are_searched_as_plain_words(seed_index, q, like) -> None:
     assert ids(seed_index, q) == ids(seed_index, like)
+
+
+# Prefix search: releases written for these tests, one word each that matters.
+PREFIX_RELEASES = {
+    "jupiter.txt": "Vers Jupiter\n\nUne sonde partira vers Jupiter et ses lunes glacées.\n",
+    "roscosmos.txt": "Accord\n\nRoscosmos et le CNES signent un accord de coopération.\n",
+    "developpement.txt": "Industrie\n\nLe développement d'un nouveau moteur commence.\n",
+    "europe.txt": "Europe\n\nL'Europe prépare un lanceur.\n",
+    "europeenne.txt": "Agence\n\nUne agence européenne choisit un satellite.\n",
+    "observatoire.txt": "Ciel\n\nL'observatoire de Haute-Provence ouvre ses portes.\n",
+    "mars.txt": "Planète rouge\n\nUn rover roule sur Mars depuis dix ans.\n",
+    "marseille.txt": "Marseille Marseille\n\nMarseille, Marseille et Marseille accueillent.\n",
+}
+
+
+@pytest.fixture
+def prefix_index(make_corpus, open_index) -> SearchIndex:
+    return open_index(make_corpus(PREFIX_RELEASES))
+
+
+@pytest.mark.parametrize(
+    ("typed", "found"),
+    [
+        ("Jupi", {"jupiter"}),
+        ("jupi", {"jupiter"}),
+        ("Roscos", {"roscosmos"}),
+        ("ROSCOS", {"roscosmos"}),
+        ("dévelo", {"developpement"}),
+        ("DEVELO", {"developpement"}),
+        ("developp", {"developpement"}),
+        ("europ", {"europe", "europeenne"}),  # written forms, not stems: "europ" is no stem
+        ("européen", {"europeenne"}),
+        ("l'obs", {"observatoire"}),
+        ("l’obs", {"observatoire"}),
+        ("sonde Jupi", {"jupiter"}),
+        ("(Jupi)", set()),  # the query ends with a parenthesis, not a word
+        ("Jupi ", set()),  # a space after it: the word is complete
+        ('"Jupi"', set()),  # a closing quote: the word is complete
+        ("Jup", {"jupiter"}),
+        ("Ju", set()),  # fewer than three characters
+        ("Jupi*", {"jupiter"}),
+        ("Mars -Marsei", {"mars"}),  # an excluded word is taken whole
+    ],
+)
+def test_the_last_word_also_finds_the_words_it_begins(prefix_index, typed, found) -> None:
+    assert set(ids(prefix_index, typed)) == found
+
+
+def test_only_the_last_word_is_a_prefix(prefix_index) -> None:
+    assert run(prefix_index, "sonde Jupi")["fallback"] is None
+    # Not every word is found: only the fallback to any word finds the release.
+    assert run(prefix_index, "Jupi sonde")["fallback"] == "any_word"
+
+
+def test_whole_word_matches_rank_above_prefix_only_ones(prefix_index) -> None:
+    # "Marseille" fills its release, title included; "Mars" is said once in its own.
+    assert ids(prefix_index, "Mars") == ["mars", "marseille"]
+    response = run(prefix_index, "Mars")
+    scores = [r["score"] for r in response["results"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_prefix_matches_are_marked_in_snippets(prefix_index) -> None:
+    (result,) = run(prefix_index, "Jupi")["results"]
+    assert "<mark>Jupiter</mark>" in result["snippet"]
+
+
+def test_a_prefix_stands_for_the_most_frequent_words_only(make_corpus, open_index, monkeypatch):
+    files = {f"a{n}.txt": "Titre\n\nLe zorgaa brille.\n" for n in range(3)}
+    files |= {f"b{n}.txt": "Titre\n\nLe zorgbb brille.\n" for n in range(2)}
+    files |= {"c.txt": "Titre\n\nLe zorgcc brille.\n"}
+    index = open_index(make_corpus(files))
+    monkeypatch.setattr("indexer.querying.PREFIX_EXPANSIONS", 2)
+    assert set(ids(index, "zorg")) == {"a0", "a1", "a2", "b0", "b1"}

@@ -400,3 +400,8 @@ def test_random_release_ids_are_found_redirected_or_404(
     assert response.status_code in (200, 308, 404)  # 308: "//" merged into "/"
     if response.status_code != 308:
         assert response.content_type == "application/json"
+
+
+@pytest.mark.parametrize(("q", "total"), [("Roscos", 2), ("Roscos ", 0), ('"Roscos"', 0)])
+def test_search_completes_the_last_word(seed_client: FlaskClient, q: str, total: int) -> None:
+    assert seed_client.get("/api/search", query_string={"q": q}).get_json()["total"] == total
