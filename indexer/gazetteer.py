@@ -129,6 +129,11 @@ class Gazetteer:
         hit = self._index.get(_key(name))
         return hit[0] if hit is not None and hit[0].kind == kind else None
 
+    def canonical(self, kind: str, name: str) -> str:
+        """The canonical name of `name` when it names a known entity of `kind`, else `name`."""
+        entity = self.lookup(kind, name)
+        return entity.name if entity is not None else name
+
     def entities(self, kind: str) -> list[Entity]:
         """Every entity of a kind, in file order (packaged entries first), for listings."""
         _check_kind(kind)

@@ -22,6 +22,7 @@ from whoosh.searching import Searcher
 
 from indexer.evaluate import evaluate
 from indexer.facets import filter_and_count
+from indexer.gazetteer import AGENCY, MISSION, Gazetteer
 from indexer.highlight import matched_spans, snippet
 from indexer.normalize import fold
 from indexer.querying import correct, parse_query
@@ -158,6 +159,20 @@ def _integer(value: str | int | None, name: str, default: int, low: int, high: i
     return number
 
 
+def with_canonical_names(request: SearchRequest, gazetteer: Gazetteer) -> SearchRequest:
+    """The request with its agency and mission filters under their gazetteer names, so that
+    `agency=Agence spatiale européenne` selects what `agence:"Agence spatiale européenne"` does."""
+
+    def canonical(kind: str, names: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(gazetteer.canonical(kind, name) for name in names))
+
+    return dataclasses.replace(
+        request,
+        agencies=canonical(AGENCY, request.agencies),
+        missions=canonical(MISSION, request.missions),
+    )
+
+
 @dataclass
 class _Match:
     query: query.Query
@@ -172,6 +187,7 @@ def search(index: SearchIndex, request: SearchRequest) -> dict[str, Any]:
     """Run a search: total, one page of results with snippets, facets, suggestion, fallback."""
     started = time.perf_counter()
     snapshot = index.snapshot()
+    request = with_canonical_names(request, snapshot.gazetteer)
     key = dataclasses.replace(request, sort="", page=0, per_page=0)
     with snapshot.reading() as searcher:
         match = snapshot.matches.get(key)

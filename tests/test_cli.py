@@ -75,6 +75,18 @@ def test_search_json_is_the_search_response(capsys, paths, seed_corpus, index_di
     assert response == expected
 
 
+def test_agency_and_mission_options_accept_aliases(capsys, paths) -> None:
+    _, by_name, _ = orbite(capsys, "search", "--agency", "ESA", "--json", *paths)
+    _, by_alias, _ = orbite(
+        capsys, "search", "--agency", "Agence spatiale européenne", "--json", *paths
+    )
+    assert json.loads(by_alias)["total"] == 1
+    assert json.loads(by_alias)["results"] == json.loads(by_name)["results"]
+    _, by_alias, _ = orbite(capsys, "search", "--mission", "yutu-2", "--json", *paths)
+    (found,) = json.loads(by_alias)["results"]
+    assert "Yutu 2" in found["missions"]
+
+
 def test_search_builds_a_missing_index_first(capsys, paths) -> None:
     code, out, err = orbite(capsys, "search", "--json", *paths)
     assert code == 0

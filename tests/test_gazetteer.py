@@ -172,6 +172,8 @@ def test_mentions_left_to_right_without_overlap(gazetteer: Gazetteer) -> None:
 def test_lookup(gazetteer: Gazetteer, kind: str, name: str, expected: str | None) -> None:
     entity = gazetteer.lookup(kind, name)
     assert (entity.name if entity else None) == expected
+    # A filter value is read the same way; a name the gazetteer does not know stays as written.
+    assert gazetteer.canonical(kind, name) == (expected or name)
 
 
 def test_unknown_kind_is_an_error(gazetteer: Gazetteer) -> None:

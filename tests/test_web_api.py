@@ -75,6 +75,27 @@ def test_search_is_the_indexer_response(
     assert without_timing(response.get_json()) == without_timing(json.loads(json.dumps(expected)))
 
 
+@pytest.mark.parametrize(
+    ("filters", "query"),
+    [
+        ("agency=Agence+spatiale+europ%C3%A9enne", 'agence:"Agence spatiale européenne"'),
+        ("agency=european+space+agency", "agence:ESA"),
+        ("agency=Agence+spatiale+russe&agency=Roscosmos", "agence:Roscosmos"),
+        ("mission=Yutu-2", 'mission:"Yutu 2"'),
+        ("mission=SVOM", "mission:svom"),
+    ],
+)
+def test_filters_accept_any_alias_like_the_query_fields(
+    seed_client: FlaskClient, filters: str, query: str
+) -> None:
+    by_filter = seed_client.get(f"/api/search?{filters}").get_json()
+    by_query = seed_client.get("/api/search", query_string={"q": query}).get_json()
+    assert by_filter["total"] > 0
+    assert [r["id"] for r in by_filter["results"]] == sorted(
+        (r["id"] for r in by_query["results"]), key=NEWEST_FIRST.index
+    )
+
+
 def test_search_lists_every_release_newest_first(seed_client: FlaskClient) -> None:
     body = seed_client.get("/api/search").get_json()
     assert [r["id"] for r in body["results"]] == NEWEST_FIRST

@@ -16,6 +16,7 @@ from indexer.search import search
 from indexer.store import IndexStore
 from tests.fixtures_web import (
     CHINA_2020,
+    ISEF_2018,
     MOON_UNDATED,
     NEWEST_FIRST,
     RUSSIA_2018,
@@ -121,27 +122,37 @@ def test_no_result_message(seed_client: FlaskClient) -> None:
     assert not select(html, "li", class_="result")
 
 
+WORDS_SORTS = [("", "Pertinence"), ("-date", "Plus récents"), ("date", "Plus anciens")]
+LISTING_SORTS = [("", "Plus récents"), ("date", "Plus anciens")]
+
+
 @pytest.mark.parametrize(
-    ("url", "selected", "first"),
+    ("url", "options", "selected", "first"),
     [
-        ("/?q=coop%C3%A9ration", "", None),
-        ("/?q=coop%C3%A9ration&sort=relevance", "", None),
-        ("/?q=coop%C3%A9ration&sort=-date", "-date", CHINA_2020),
-        ("/?q=coop%C3%A9ration&sort=date", "date", "002_124b9746335e340f"),
-        ("/", "", CHINA_2020),
+        ("/?q=coop%C3%A9ration", WORDS_SORTS, "Pertinence", None),
+        ("/?q=coop%C3%A9ration&sort=relevance", WORDS_SORTS, "Pertinence", None),
+        ("/?q=coop%C3%A9ration&sort=-date", WORDS_SORTS, "Plus récents", CHINA_2020),
+        ("/?q=coop%C3%A9ration&sort=date", WORDS_SORTS, "Plus anciens", ISEF_2018),
+        # Without words the listing is newest first, and the selector says so.
+        ("/", LISTING_SORTS, "Plus récents", CHINA_2020),
+        ("/?sort=-date", LISTING_SORTS, "Plus récents", CHINA_2020),
+        ("/?sort=relevance", LISTING_SORTS, "Plus récents", CHINA_2020),
+        ("/?sort=date&agency=CNES", LISTING_SORTS, "Plus anciens", ISEF_2018),
     ],
 )
-def test_sort_selector(seed_client: FlaskClient, url: str, selected: str, first: str) -> None:
+def test_sort_selector_shows_the_order_applied(
+    seed_client: FlaskClient,
+    url: str,
+    options: list[tuple[str, str]],
+    selected: str,
+    first: str | None,
+) -> None:
     html = page(seed_client, url)
     (sort,) = select(html, "select", name="sort")
     assert sort["form"] == "search-form"
-    options = select(html, "option")
-    assert [(o["value"], text(o)) for o in options] == [
-        ("", "Pertinence"),
-        ("-date", "Plus récents"),
-        ("date", "Plus anciens"),
-    ]
-    assert [o["value"] for o in options if "selected" in o.attrs] == [selected]
+    shown = select(html, "option")
+    assert [(o["value"], text(o)) for o in shown] == options
+    assert [text(o) for o in shown if "selected" in o.attrs] == [selected]
     if first:
         query = "?q=coop%C3%A9ration" if "q=" in url else ""
         assert result_links(html)[0] == f"/releases/{first}{query}"
@@ -247,13 +258,37 @@ def test_toggle_urls_keep_the_query_and_reset_the_page(seed_client: FlaskClient)
 def test_chips_remove_one_filter_each(seed_client: FlaskClient) -> None:
     html = page(seed_client, "/?q=spatial&agency=cnes&year=2018&from=2018-06-01&to=2019-12-31")
     chips = {text(a): a["href"] for a in select(html, "a", class_="chip")}
+    # The links spell the agency as the facets do ("cnes" typed, "CNES" shown and linked).
     assert chips == {
         "× CNES": "/?q=spatial&year=2018&from=2018-06-01&to=2019-12-31",
-        "× 2018": "/?q=spatial&agency=cnes&from=2018-06-01&to=2019-12-31",
-        "× depuis le 1er juin 2018": "/?q=spatial&agency=cnes&year=2018&to=2019-12-31",
-        "× jusqu’au 31 décembre 2019": "/?q=spatial&agency=cnes&year=2018&from=2018-06-01",
+        "× 2018": "/?q=spatial&agency=CNES&from=2018-06-01&to=2019-12-31",
+        "× depuis le 1er juin 2018": "/?q=spatial&agency=CNES&year=2018&to=2019-12-31",
+        "× jusqu’au 31 décembre 2019": "/?q=spatial&agency=CNES&year=2018&from=2018-06-01",
     }
     assert {a["aria-label"] for a in select(html, "a", class_="chip")} >= {"Retirer le filtre CNES"}
+
+
+@pytest.mark.parametrize(
+    ("url", "facet", "canonical"),
+    [
+        ("/?agency=Agence+spatiale+europ%C3%A9enne", "agency", "ESA"),
+        ("/?agency=agence+spatiale+europeenne", "agency", "ESA"),
+        ("/?agency=Agence+spatiale+russe", "agency", "Roscosmos"),
+        ("/?mission=yutu-2", "mission", "Yutu 2"),
+    ],
+)
+def test_a_filter_by_alias_selects_the_canonical_value(
+    seed_client: FlaskClient, url: str, facet: str, canonical: str
+) -> None:
+    html = page(seed_client, url)
+    (selected,) = select(html, "a", aria_current="true")
+    assert _label(selected) == canonical
+    assert selected["href"] == "/"  # toggling it off removes the alias typed
+    (chip,) = select(html, "a", class_="chip")
+    assert (text(chip), chip["href"]) == (f"× {canonical}", "/")
+    (hidden,) = select(html, "input", type="hidden")
+    assert (hidden["name"], hidden["value"]) == (facet, canonical)
+    assert result_links(html)
 
 
 def test_the_form_keeps_filters_and_dates(seed_client: FlaskClient) -> None:

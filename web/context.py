@@ -22,8 +22,10 @@ from web.params import FILTERS, search_args, with_args
 
 FACET_LABELS = {"agency": "Agences", "mission": "Missions", "year": "Années"}
 # "" is the default order (relevance, or newest first without words): a new query typed in the
-# form then goes back to relevance instead of keeping the date order of the listing.
+# form then goes back to relevance instead of keeping the date order of the listing. Without
+# words the default is labelled as the order it applies, and relevance is not offered.
 SORT_LABELS = {"": "Pertinence", "-date": "Plus récents", "date": "Plus anciens"}
+LISTING_SORT_LABELS = {"": "Plus récents", "date": "Plus anciens"}
 VISIBLE_VALUES = 10
 PAGE_WINDOW = 2
 CHART_BAR = 36  # width of one year in the timeline's coordinates
@@ -68,8 +70,9 @@ def search_page(
 ) -> dict[str, Any]:
     """The search page's context; `response` is None when the parameters were invalid."""
     args = search_args(raw)
-    q = parsed.q if parsed else args.get("q", "")
-    sort = "" if args.get("sort") == "relevance" else args.get("sort", "")
+    if parsed is not None:  # every URL of the page names the filters as the facets do
+        args = with_args(args, {"agency": list(parsed.agencies), "mission": list(parsed.missions)})
+    q = parsed.q if parsed else args.get("q", "").strip()
     page: dict[str, Any] = {
         "response": response,
         "q": q,
@@ -78,10 +81,7 @@ def search_page(
         "hidden_inputs": [(n, v) for n in (*FILTERS, "per_page") for v in args.getlist(n)],
         "date_from": args.get("from", ""),
         "date_to": args.get("to", ""),
-        "sorts": [
-            {"value": value, "label": label, "selected": value == sort}
-            for value, label in SORT_LABELS.items()
-        ],
+        "sorts": _sorts(q, parsed.sort if parsed else args.get("sort", "")),
         "feed_url": search_url(with_args(args, {"page": None, "sort": None}), "feeds.atom"),
         "results": [],
         "count_label": "",
@@ -116,6 +116,16 @@ def search_page(
         ),
     )
     return page
+
+
+def _sorts(q: str, sort: str) -> list[dict[str, Any]]:
+    """The sort options, the order actually applied selected (without words, newest first)."""
+    labels, default = (SORT_LABELS, "relevance") if q else (LISTING_SORT_LABELS, "-date")
+    chosen = "" if sort in ("", "relevance", default) else sort
+    return [
+        {"value": value, "label": label, "selected": value == chosen}
+        for value, label in labels.items()
+    ]
 
 
 def _result(result: dict[str, Any], q: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from flask import Blueprint, Response, abort, render_template, request, send_fil
 
 from indexer.dates import french_date
 from indexer.releases import highlighted_text, release_detail, source_file
-from indexer.search import BadRequest, search
+from indexer.search import BadRequest, search, with_canonical_names
 from web.context import search_page, search_url, similar_items
 from web.index import get_index
 from web.params import search_args, search_request
@@ -41,8 +41,10 @@ def search_view() -> Response:
     """Search form, results, facets; with the partial header, only the parts that change."""
     error, response, parsed = None, None, None
     try:
-        parsed = search_request(request.args)
-        response = search(get_index(), parsed)
+        index = get_index()
+        # Under canonical names, so that the facets show an alias's entity as selected.
+        parsed = with_canonical_names(search_request(request.args), index.snapshot().gazetteer)
+        response = search(index, parsed)
     except BadRequest as exc:
         error = PARAMETER_ERRORS_FR.get(exc.parameter or "", "Paramètre de recherche invalide.")
     context = search_page(response, parsed, request.args)
