@@ -126,7 +126,7 @@ class Gazetteer:
     def lookup(self, kind: str, name: str) -> Entity | None:
         """The entity whose canonical name or alias equals `name` (folded), else None."""
         _check_kind(kind)
-        hit = self._index.get(_key(name))
+        hit = self._index.get(name_key(name))
         return hit[0] if hit is not None and hit[0].kind == kind else None
 
     def canonical(self, kind: str, name: str) -> str:
@@ -143,7 +143,7 @@ class Gazetteer:
         """Register an entry's names, refusing a name that already belongs to another entity."""
         by_key: dict[str, str] = {}
         for name in entry.names:
-            by_key.setdefault(_key(name), name)
+            by_key.setdefault(name_key(name), name)
             self._folded_names.add(fold(name))
         entity = Entity(entry.kind, entry.names[0], tuple(by_key.values()))
         for key, name in by_key.items():
@@ -153,7 +153,7 @@ class Gazetteer:
                     f"{source}: {name!r} names both {other[0].kind} {other[0].name!r}"
                     f" and {entity.kind} {entity.name!r}"
                 )
-            spellings = {_case_key(n) for n in entry.case_sensitive if _key(n) == key}
+            spellings = {_case_key(n) for n in entry.case_sensitive if name_key(n) == key}
             self._index[key] = (entity, frozenset(spellings) if spellings else None)
         self._entities.append(entity)
 
@@ -164,7 +164,7 @@ def _check_kind(kind: str) -> None:
         raise ValueError(f"unknown entity kind {kind!r} (expected {AGENCY!r} or {MISSION!r})")
 
 
-def _key(name: str) -> str:
+def name_key(name: str) -> str:
     """The form under which two spellings are the same name: folded, without separators."""
     return _SEPARATORS.sub("", fold(name))
 
@@ -240,17 +240,17 @@ def _merge(base: list[_Entry], extra: list[_Entry]) -> list[_Entry]:
     from any other packaged entry, and a packaged entry that loses its canonical name is left out.
     """
     packaged = [_Entry(e.kind, list(e.names), list(e.case_sensitive)) for e in base]
-    by_name = {(e.kind, _key(e.names[0])): e for e in packaged}
+    by_name = {(e.kind, name_key(e.names[0])): e for e in packaged}
     added: list[_Entry] = []
     claims: dict[str, _Entry] = {}
     for entry in extra:
-        target = by_name.setdefault((entry.kind, _key(entry.names[0])), entry)
+        target = by_name.setdefault((entry.kind, name_key(entry.names[0])), entry)
         if target is entry:
             added.append(entry)
         else:
             target.names.extend(entry.names[1:])
             target.case_sensitive.extend(entry.case_sensitive)
-        claims.update((_key(name), target) for name in entry.names)
+        claims.update((name_key(name), target) for name in entry.names)
     kept = [_unclaimed(entry, claims) for entry in packaged]
     return [entry for entry in kept if entry is not None] + added
 
@@ -259,7 +259,7 @@ def _unclaimed(entry: _Entry, claims: dict[str, _Entry]) -> _Entry | None:
     """A packaged entry without the names claimed by another entry; None if it loses its own."""
 
     def own(name: str) -> bool:
-        return claims.get(_key(name), entry) is entry
+        return claims.get(name_key(name), entry) is entry
 
     if not own(entry.names[0]):
         return None

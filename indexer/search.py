@@ -39,6 +39,7 @@ SNIPPET_SENTENCES = 200  # sentences analysed for a snippet, however long the re
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _YEAR = re.compile(r"[0-9]{4}")
 PREFIX_ONLY_CEILING = 0.99  # of the lowest score matching the last word as typed
+_UNPRINTABLE = ("Cc", "Cs", "Zl", "Zp")
 _WHOLE = re.compile(r"[0-9]{1,9}")
 
 
@@ -117,14 +118,17 @@ def parse_request(
 
 def clean_query(text: str) -> str:
     """Drop control characters and lone surrogates; bound the query's size."""
-    text = "".join(
-        " " if unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") else c for c in text
-    ).strip()
+    text = printable(text).strip()
     if len(text) > MAX_QUERY_CHARS:
         raise BadRequest(f"query too long: {len(text)} characters, at most {MAX_QUERY_CHARS}", "q")
     if len(text.split()) > MAX_QUERY_WORDS:
         raise BadRequest(f"query has too many words: at most {MAX_QUERY_WORDS}", "q")
     return text
+
+
+def printable(text: str) -> str:
+    """`text` with control characters, lone surrogates and line separators as spaces."""
+    return "".join(" " if unicodedata.category(c) in _UNPRINTABLE else c for c in text)
 
 
 def _values(values: Iterable[str]) -> tuple[str, ...]:
@@ -188,12 +192,8 @@ def search(index: SearchIndex, request: SearchRequest) -> dict[str, Any]:
     started = time.perf_counter()
     snapshot = index.snapshot()
     request = with_canonical_names(request, snapshot.gazetteer)
-    key = dataclasses.replace(request, sort="", page=0, per_page=0)
     with snapshot.reading() as searcher:
-        match = snapshot.matches.get(key)
-        if match is None:
-            match = _match(snapshot, searcher, request)
-            snapshot.matches.put(key, match)
+        match = _cached_match(snapshot, searcher, request)
         ranked = _rank(snapshot, match, request)
         marker = Marker.for_query(snapshot, searcher, match.query)
         results = [_result(searcher, docnum, score, marker) for docnum, score in ranked]
@@ -208,6 +208,22 @@ def search(index: SearchIndex, request: SearchRequest) -> dict[str, Any]:
         "suggestion": match.suggestion,
         "fallback": match.fallback,
     }
+
+
+def shown(snapshot: Snapshot, searcher: Searcher) -> tuple[set[int], dict[str, list]]:
+    """The releases an empty search shows, and its facets: what suggestions may offer."""
+    match = _cached_match(snapshot, searcher, SearchRequest())
+    return match.docnums, match.facets
+
+
+def _cached_match(snapshot: Snapshot, searcher: Searcher, request: SearchRequest) -> _Match:
+    """A search's matches, from the snapshot's cache when its page or order alone changed."""
+    key = dataclasses.replace(request, sort="", page=0, per_page=0)
+    match = snapshot.matches.get(key)
+    if match is None:
+        match = _match(snapshot, searcher, request)
+        snapshot.matches.put(key, match)
+    return match
 
 
 def _match(snapshot: Snapshot, searcher: Searcher, request: SearchRequest) -> _Match:

@@ -23,6 +23,7 @@ from web import create_app
 
 OPERATIONS = [
     ("GET", "/api/search"),
+    ("GET", "/api/suggest"),
     ("GET", "/api/releases/{release_id}"),
     ("GET", "/api/health"),
     ("POST", "/api/reindex"),

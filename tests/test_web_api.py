@@ -17,6 +17,7 @@ from indexer.schema import SCHEMA_VERSION
 from indexer.search import parse_request, search
 from indexer.snapshot import SearchIndex
 from indexer.store import IndexStore
+from indexer.suggest import suggest
 from tests.fixtures_web import ADMIN_TOKEN, CHINA_2020, NEWEST_FIRST
 from web.index import get_index
 
@@ -426,3 +427,24 @@ def test_random_release_ids_are_found_redirected_or_404(
 @pytest.mark.parametrize(("q", "total"), [("Roscos", 2), ("Roscos ", 0), ('"Roscos"', 0)])
 def test_search_completes_the_last_word(seed_client: FlaskClient, q: str, total: int) -> None:
     assert seed_client.get("/api/search", query_string={"q": q}).get_json()["total"] == total
+
+
+def test_suggest_is_the_indexer_object(seed_app: Flask, seed_client: FlaskClient) -> None:
+    response = seed_client.get("/api/suggest?q=Ros")
+    assert response.status_code == 200
+    assert response.get_json() == suggest(index_of(seed_app), "Ros")
+    assert response.get_json()["suggestions"][0] == {"text": "Roscosmos", "kind": "agency"}
+
+
+@given(q=st.text(max_size=600))
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_suggest_answers_any_string(seed_client: FlaskClient, q: str) -> None:
+    response = seed_client.get("/api/suggest", query_string={"q": q})
+    assert response.status_code == 200
+    assert len(response.get_json()["suggestions"]) <= 8
+
+
+def test_suggest_without_q_is_empty(seed_client: FlaskClient) -> None:
+    assert seed_client.get("/api/suggest").get_json() == {"query": "", "suggestions": []}

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, request
 from indexer.indexing import update_index
 from indexer.releases import release_detail
 from indexer.search import search
+from indexer.suggest import suggest
 from web.errors import ApiError
 from web.index import get_index
 from web.params import search_request
@@ -21,6 +22,12 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 def search_releases() -> dict[str, Any]:
     """Exactly what `orbite search --json` prints for the same parameters."""
     return search(get_index(), search_request(request.args))
+
+
+@bp.get("/suggest")
+def suggestions() -> dict[str, Any]:
+    """Agencies, missions and words completing what is typed, for the search box."""
+    return suggest(get_index(), request.args.get("q", ""))
 
 
 @bp.get("/releases/<path:release_id>")

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint
 
 from indexer.search import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_QUERY_WORDS, SORTS
+from indexer.suggest import MAX_SUGGESTIONS
 
 bp = Blueprint("openapi", __name__)
 
@@ -118,6 +119,30 @@ SCHEMAS: dict[str, Any] = {
             },
         }
     ),
+    "Suggestions": _object(
+        {
+            "query": {
+                "type": "string",
+                "description": "What was typed (control characters as spaces).",
+            },
+            "suggestions": {
+                "type": "array",
+                "maxItems": MAX_SUGGESTIONS,
+                "items": _object(
+                    {
+                        "text": {
+                            "type": "string",
+                            "description": "A word completes the query's last word (the words "
+                            "before it kept); an agency or a mission is its canonical name.",
+                        },
+                        "kind": {"type": "string", "enum": ["word", "agency", "mission"]},
+                    }
+                ),
+            },
+        },
+        "Most useful first: an exact name, then what completes more of the query, then what "
+        "more visible releases hold.",
+    ),
     "SimilarRelease": _object(
         {
             "id": {"type": "string"},
@@ -227,6 +252,21 @@ def document() -> dict[str, Any]:
                         "200": _json("SearchResponse", "One page of results with facets."),
                         "400": _error("A parameter is invalid; the message says which."),
                     },
+                }
+            },
+            "/api/suggest": {
+                "get": {
+                    "operationId": "suggest",
+                    "summary": "Agencies, missions and words completing what is typed.",
+                    "parameters": [
+                        _query(
+                            "q",
+                            {"type": "string"},
+                            "What is typed so far; any string (empty: no suggestion). "
+                            f"Only its first {MAX_QUERY_CHARS} characters are read.",
+                        )
+                    ],
+                    "responses": {"200": _json("Suggestions", f"At most {MAX_SUGGESTIONS}.")},
                 }
             },
             "/api/releases/{release_id}": {
