@@ -1,7 +1,9 @@
-"""Turn one corpus file (text, Markdown, HTML or PDF) into a `Document` of plain text.
+"""Turn one corpus file (text, Markdown, HTML, PDF, Word, OpenDocument) into a `Document`.
 
 Every reader ends with the same tidying, so the rest of the indexer sees one shape of text:
-NFC, `\\n` line ends, no trailing spaces, at most one blank line between paragraphs.
+NFC, `\\n` line ends, no trailing spaces, at most one blank line between paragraphs; then
+mojibake is repaired (`indexer.mojibake`) in the text, the title and front matter strings,
+before any date or title is read. Word and OpenDocument files are read by `indexer.office`.
 A file that cannot be indexed raises `SkipFile` with a short reason instead of any other error,
 so that one bad file never stops an indexing run.
 
@@ -31,6 +33,7 @@ import stat
 import unicodedata
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -40,7 +43,10 @@ from markdown_it import MarkdownIt
 from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError
 
+from indexer import mojibake
+from indexer.office import read_docx, read_odt
 from indexer.release import Document
+from indexer.skip import SkipFile
 
 # libyaml's loader when PyYAML has it (10x faster), else the pure-Python one.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -61,14 +67,6 @@ _WINDOWS_1252 = "".join(
     bytes([byte]).decode("cp1252", errors="ignore") or chr(byte) for byte in range(256)
 )
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
-
-
-class SkipFile(Exception):
-    """A file that cannot be indexed; `reason` says why in a few English words."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def decode_text(data: bytes) -> str:
@@ -314,6 +312,10 @@ def _read_pdf(data: bytes) -> Document:
     return Document(text=text)
 
 
+def _tidied(document: Document) -> Document:
+    return replace(document, text=_tidy(document.text))
+
+
 _READERS: dict[str, Callable[[bytes], Document]] = {
     ".txt": _read_text,
     ".md": _read_markdown,
@@ -321,6 +323,8 @@ _READERS: dict[str, Callable[[bytes], Document]] = {
     ".html": _read_html,
     ".htm": _read_html,
     ".pdf": _read_pdf,
+    ".docx": lambda data: _tidied(read_docx(data)),
+    ".odt": lambda data: _tidied(read_odt(data)),
 }
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_READERS)
 
@@ -337,9 +341,24 @@ def read_document(path: Path, data: bytes | None = None) -> Document:
         raise
     except Exception as exc:  # one file's bug in a parser must not stop an indexing run
         raise SkipFile(f"unexpected error: {type(exc).__name__}: {exc}") from exc
+    document = _repaired(document)
     if not document.text:
         raise SkipFile("no text")
     return document
+
+
+def _repaired(document: Document) -> Document:
+    """The document with mojibake repaired in its text, title and front matter strings."""
+    front_matter = {
+        key: mojibake.repair(value) if isinstance(value, str) else value
+        for key, value in document.front_matter.items()
+    }
+    return replace(
+        document,
+        text=mojibake.repair(document.text),
+        title=mojibake.repair(document.title) if document.title else document.title,
+        front_matter=front_matter,
+    )
 
 
 def check_status(status: os.stat_result) -> None:

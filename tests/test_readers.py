@@ -16,6 +16,7 @@ from pypdf import PdfReader, PdfWriter
 from indexer import readers
 from indexer.readers import SUPPORTED_SUFFIXES, SkipFile, decode_text, read_document
 from indexer.release import Document
+from tests.office_factory import TITLE, Styled, docx_bytes, odt_bytes
 from tests.pdf_factory import pdf_bytes
 
 COOPERATION = "Coopération spatiale"
@@ -36,7 +37,9 @@ def _encryptedpdf_bytes(user_password: str) -> bytes:
 
 
 def test_supported_suffixes() -> None:
-    assert {".txt", ".md", ".markdown", ".html", ".htm", ".pdf"} == SUPPORTED_SUFFIXES
+    assert {
+        ".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".odt"
+    } == SUPPORTED_SUFFIXES  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -263,6 +266,31 @@ def test_readpdf_bytes(tmp_path: Path, data: bytes, expected: str) -> None:
     assert read_document(_write(tmp_path, "a.pdf", data)) == Document(text=expected)
 
 
+MISREAD = "Publié le 11 février 2016".encode().decode("cp1252")  # "PubliÃ© le 11 fÃ©vrier 2016"
+REPAIRED = "Publié le 11 février 2016"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "title"),
+    [
+        pytest.param("a.txt", MISREAD, None, id="txt"),
+        pytest.param("a.md", f"---\ntitle: {MISREAD}\n---\n{MISREAD}", None, id="md"),
+        pytest.param("a.html", f"<h1>{MISREAD}</h1><p>{MISREAD}</p>", REPAIRED, id="html"),
+        pytest.param("a.pdf", pdf_bytes(MISREAD), None, id="pdf"),
+        pytest.param("a.docx", docx_bytes(Styled(TITLE, MISREAD), MISREAD), REPAIRED, id="docx"),
+        pytest.param("a.odt", odt_bytes(Styled(TITLE, MISREAD), MISREAD), REPAIRED, id="odt"),
+    ],
+)
+def test_mojibake_is_repaired_whatever_the_reader(
+    tmp_path: Path, name: str, data: str | bytes, title: str | None
+) -> None:
+    document = read_document(_write(tmp_path, name, data))
+    assert MISREAD not in document.text
+    assert REPAIRED in document.text
+    assert document.title == title
+    assert document.front_matter.get("title", REPAIRED) == REPAIRED
+
+
 def _symlink_loop(tmp_path: Path) -> Path:
     (tmp_path / "a.txt").symlink_to(tmp_path / "b.txt")
     (tmp_path / "b.txt").symlink_to(tmp_path / "a.txt")
@@ -302,7 +330,7 @@ def _file(name: str, data: bytes | str) -> Callable[[Path], Path]:
             _file("menu.html", "<script>x()</script><nav>Menu</nav>"), "no text", id="chrome"
         ),
         pytest.param(_file("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00"), "binary file", id="binary"),
-        pytest.param(_file("a.docx", b"PK\x03\x04"), "unsupported file type .docx", id="docx"),
+        pytest.param(_file("a.doc", b"\xd0\xcf\x11\xe0"), "unsupported file type .doc", id="doc"),
         pytest.param(
             _file("LISEZMOI", "texte"), "unsupported file type (no extension)", id="no-suffix"
         ),
