@@ -5,6 +5,7 @@ Commands parse options and call the indexer; they hold no search logic of their 
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import os
@@ -112,6 +113,11 @@ def format_summary(summary: IndexSummary) -> str:
 @click.option("--sort", metavar="relevance|date|-date", help="Order (default: relevance).")
 @click.option("--page", metavar="N", help="Page number, from 1.")
 @click.option("--per-page", metavar="N", help="Results per page, 1 to 100 (default 10).")
+@click.option(
+    "--include-embargoed",
+    is_flag=True,
+    help="Include releases still under embargo (hidden by default, as in the API).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the search response as JSON.")
 @corpus_option
 @index_option
@@ -148,6 +154,7 @@ def format_response(response: dict[str, Any]) -> str:
     first = (response["page"] - 1) * response["per_page"]
     for number, result in enumerate(response["results"], first + 1):
         head = [result["title"], french_date(result["date"]), result["release"]]
+        head.append(_embargo_label(result["embargo"]))
         lines.append("")
         lines.append(f"{number}. " + " — ".join(part for part in head if part))
         names = ", ".join(result["agencies"] + result["missions"])
@@ -156,6 +163,13 @@ def format_response(response: dict[str, Any]) -> str:
         lines.append(f"   {_terminal_text(result['snippet'])}")
         lines.append(f"   {result['url']}")
     return "\n".join(lines)
+
+
+def _embargo_label(embargo: str | None) -> str:
+    """'sous embargo jusqu'au …' for a release still under embargo ('' otherwise)."""
+    if not embargo or dt.datetime.fromisoformat(embargo) <= dt.datetime.now(dt.timezone.utc):
+        return ""
+    return f"sous embargo jusqu'au {embargo}"
 
 
 def _terminal_text(snippet_html: str) -> str:

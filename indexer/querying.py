@@ -24,6 +24,7 @@ from indexer.analysis import analyze, exact_analyzer
 from indexer.gazetteer import Gazetteer, Mention
 from indexer.normalize import fold
 from indexer.schema import ENTITY_FIELDS, TEXT_FIELDS, entity_key
+from indexer.visibility import Visibility
 from indexer.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ _FIELD_EXPR = rf"(?i)(?<![\w-])(?P<text>{_FIELD_ALTERNATIVES})\s*:(?=\S)"
 # A name matched as an entity (any alias) outweighs its words matched one by one elsewhere.
 ENTITY_BOOST = 4.0
 MIN_CORRECTABLE = 4
+CORRECTIONS = 5  # closest indexed words considered for one unknown word
 MAX_WILDCARDS = 4  # wildcard words per query; more are searched as plain words
 MIN_PREFIX = 3  # a shorter last word is searched as a whole word only
 PREFIX_EXPANSIONS = 30  # words a last word may stand for, the most frequent first
@@ -326,10 +328,12 @@ def _words_only(text: str) -> str:
     return " ".join(token.text for token in exact_analyzer()(text))
 
 
-def correct(text: str, searcher: Searcher) -> str | None:
+def correct(text: str, searcher: Searcher, visible: Visibility) -> str | None:
     """The query with each word the index does not know replaced by its closest indexed word.
 
     Used for "Vouliez-vous dire …" and for the fuzzy fallback; None when every word is known.
+    Known and offered words are those of `visible` releases: a word found only in releases
+    under embargo is neither known nor offered.
     """
     pieces: list[str] = []
     last = 0
@@ -341,18 +345,18 @@ def correct(text: str, searcher: Searcher) -> str | None:
             or text[: token.startchar].endswith(":")
         ):
             continue
-        if _is_known(word, searcher):
+        if _is_known(word, visible):
             continue
         maxdist = 1 if len(word) <= 5 else 2
-        candidates = searcher.suggest("exact", word, limit=1, maxdist=maxdist, prefix=1)
-        if candidates:
-            pieces += [text[last : token.startchar], candidates[0]]
+        candidates = searcher.suggest("exact", word, limit=CORRECTIONS, maxdist=maxdist, prefix=1)
+        best = next((c for c in candidates if visible.has_word("exact", c)), None)
+        if best:
+            pieces += [text[last : token.startchar], best]
             last = token.endchar
     return "".join([*pieces, text[last:]]) if pieces else None
 
 
-def _is_known(word: str, searcher: Searcher) -> bool:
-    reader = searcher.reader()
+def _is_known(word: str, visible: Visibility) -> bool:
     return any(
-        reader.doc_frequency(field, term) for term in analyze(word) for field in ("body", "title")
+        visible.has_word(field, term) for term in analyze(word) for field in ("body", "title")
     )

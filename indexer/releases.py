@@ -14,20 +14,25 @@ from indexer.querying import parse_query
 from indexer.release import release_summary, release_url
 from indexer.search import Marker, clean_query
 from indexer.snapshot import SearchIndex, Snapshot
+from indexer.visibility import Visibility
 
 SIMILAR = 5
 KEY_TERMS = 12  # the words of a release that say what it is about
 
 
-def release_detail(index: SearchIndex, release_id: str) -> dict[str, Any] | None:
-    """The `/api/releases/<id>` object, or None when no release has this id."""
-    found = _find(index, release_id)
+def release_detail(
+    index: SearchIndex, release_id: str, include_embargoed: bool = False
+) -> dict[str, Any] | None:
+    """The `/api/releases/<id>` object, or None when no release has this id or it is under
+    embargo (unless `include_embargoed`, the press office's view)."""
+    found = _find(index, release_id, include_embargoed)
     if found is None:
         return None
-    snapshot, docnum = found
+    snapshot, visible, docnum = found
     with snapshot.reading() as searcher:
         stored = searcher.stored_fields(docnum)
-        similar = [searcher.stored_fields(d) for d in _similar(snapshot, searcher, docnum, stored)]
+        similar = _similar(snapshot, visible, searcher, docnum, stored)
+        similar = [searcher.stored_fields(d) for d in similar]
     return {
         **release_summary(stored),
         "text": stored.get("body", ""),
@@ -60,11 +65,12 @@ def highlighted_text(index: SearchIndex, text: str, q: str) -> str:
 
 
 def source_file(index: SearchIndex, release_id: str) -> Path | None:
-    """The original file of a release, only if it is inside the corpus and still there."""
+    """The original file of a release, only if it is inside the corpus, still there, and not
+    under embargo."""
     found = _find(index, release_id)
     if found is None:
         return None
-    snapshot, docnum = found
+    snapshot, _, docnum = found
     with snapshot.reading() as searcher:
         stored = searcher.stored_fields(docnum)
     corpus = index.corpus.resolve()
@@ -74,16 +80,22 @@ def source_file(index: SearchIndex, release_id: str) -> Path | None:
     return path
 
 
-def _find(index: SearchIndex, release_id: str) -> tuple[Snapshot, int] | None:
+def _find(
+    index: SearchIndex, release_id: str, include_embargoed: bool = False
+) -> tuple[Snapshot, Visibility, int] | None:
+    """A visible release by id: one under embargo is not found, exactly like an unknown id."""
     snapshot = index.snapshot()
+    visible = index.visibility(snapshot, include_embargoed)
     docnum = snapshot.docnums.get(release_id)
-    return None if docnum is None else (snapshot, docnum)
+    return None if docnum is None or docnum not in visible else (snapshot, visible, docnum)
 
 
-def _similar(snapshot: Snapshot, searcher, docnum: int, stored: dict) -> list[int]:
-    """The releases that best share the key terms of this one (evaluated in memory)."""
+def _similar(
+    snapshot: Snapshot, visible: Visibility, searcher, docnum: int, stored: dict
+) -> list[int]:
+    """The visible releases that best share the key terms of this one (evaluated in memory)."""
     words = searcher.key_terms_from_text("body", stored.get("body", ""), numterms=KEY_TERMS)
     q = query.Or([query.Term("body", word) for word, _ in words])
     scores = evaluate(q, snapshot.postings, searcher)
-    scores.pop(docnum, None)
-    return heapq.nlargest(SIMILAR, scores, key=lambda d: (scores[d], -d))
+    candidates = [d for d in visible.keep(scores) if d != docnum]
+    return heapq.nlargest(SIMILAR, candidates, key=lambda d: (scores[d], -d))

@@ -29,6 +29,7 @@ from indexer.querying import correct, parse_query
 from indexer.release import release_summary, release_url
 from indexer.schema import ENTITY_FIELDS, entity_key
 from indexer.snapshot import SearchIndex, Snapshot
+from indexer.visibility import Visibility
 
 SORTS = ("relevance", "date", "-date")
 MAX_PER_PAGE = 100
@@ -66,6 +67,7 @@ class SearchRequest:
     per_page: int = 10
     # Whether the last word may be a word being typed (prefix search): not after a space.
     prefix: bool = True
+    include_embargoed: bool = False  # the press office's view: set only for a valid admin
 
     @property
     def selections(self) -> dict[str, frozenset[str]]:
@@ -90,6 +92,7 @@ def parse_request(
     sort: str | None = None,
     page: str | int | None = None,
     per_page: str | int | None = None,
+    include_embargoed: bool = False,
 ) -> SearchRequest:
     """Validate raw parameters (strings from a URL or a command line); raise BadRequest."""
     text = clean_query(q or "")
@@ -113,6 +116,7 @@ def parse_request(
         page=_integer(page, "page", 1, 1, MAX_PAGE),
         per_page=_integer(per_page, "per_page", 10, 1, MAX_PER_PAGE),
         prefix=not (q or "")[-1:].isspace(),
+        include_embargoed=include_embargoed,
     )
 
 
@@ -192,8 +196,9 @@ def search(index: SearchIndex, request: SearchRequest) -> dict[str, Any]:
     started = time.perf_counter()
     snapshot = index.snapshot()
     request = with_canonical_names(request, snapshot.gazetteer)
+    visible = index.visibility(snapshot, request.include_embargoed)
     with snapshot.reading() as searcher:
-        match = _cached_match(snapshot, searcher, request)
+        match = _cached_match(snapshot, visible, searcher, request)
         ranked = _rank(snapshot, match, request)
         marker = Marker.for_query(snapshot, searcher, match.query)
         results = [_result(searcher, docnum, score, marker) for docnum, score in ranked]
@@ -210,26 +215,35 @@ def search(index: SearchIndex, request: SearchRequest) -> dict[str, Any]:
     }
 
 
-def shown(snapshot: Snapshot, searcher: Searcher) -> tuple[set[int], dict[str, list]]:
+def shown(
+    snapshot: Snapshot, visible: Visibility, searcher: Searcher
+) -> tuple[set[int], dict[str, list]]:
     """The releases an empty search shows, and its facets: what suggestions may offer."""
-    match = _cached_match(snapshot, searcher, SearchRequest())
+    match = _cached_match(snapshot, visible, searcher, SearchRequest())
     return match.docnums, match.facets
 
 
-def _cached_match(snapshot: Snapshot, searcher: Searcher, request: SearchRequest) -> _Match:
-    """A search's matches, from the snapshot's cache when its page or order alone changed."""
-    key = dataclasses.replace(request, sort="", page=0, per_page=0)
+def _cached_match(
+    snapshot: Snapshot, visible: Visibility, searcher: Searcher, request: SearchRequest
+) -> _Match:
+    """A search's matches, from the snapshot's cache when its page or order alone changed.
+
+    Keyed by what the caller sees: a search cached before an embargo ended is not reused after.
+    """
+    key = (dataclasses.replace(request, sort="", page=0, per_page=0), visible.key)
     match = snapshot.matches.get(key)
     if match is None:
-        match = _match(snapshot, searcher, request)
+        match = _match(snapshot, visible, searcher, request)
         snapshot.matches.put(key, match)
     return match
 
 
-def _match(snapshot: Snapshot, searcher: Searcher, request: SearchRequest) -> _Match:
+def _match(
+    snapshot: Snapshot, visible: Visibility, searcher: Searcher, request: SearchRequest
+) -> _Match:
     """Find the matching documents: all words, else the corrected words, else any word."""
     if not request.q:
-        return _filtered(snapshot, query.Every(), {}, request)
+        return _filtered(snapshot, visible, query.Every(), {}, request)
     schema, gazetteer = snapshot.schema, snapshot.gazetteer
 
     def attempt(text: str, any_word: bool = False, prefix: bool = False) -> _Match:
@@ -242,12 +256,12 @@ def _match(snapshot: Snapshot, searcher: Searcher, request: SearchRequest) -> _M
             if longer != q:
                 scores = _whole_words_first(scores, evaluate(longer, snapshot.postings, searcher))
                 q = longer
-        return _filtered(snapshot, q, scores, request)
+        return _filtered(snapshot, visible, q, scores, request)
 
     match = attempt(request.q, prefix=request.prefix)
     if match.docnums:
         return match
-    suggestion = correct(request.q, searcher)
+    suggestion = correct(request.q, searcher, visible)
     if suggestion:
         fuzzy = attempt(suggestion)
         if fuzzy.docnums:
@@ -272,10 +286,15 @@ def _whole_words_first(whole: dict[int, float], longer: dict[int, float]) -> dic
 
 
 def _filtered(
-    snapshot: Snapshot, q: query.Query, scores: dict[int, float], request: SearchRequest
+    snapshot: Snapshot,
+    visible: Visibility,
+    q: query.Query,
+    scores: dict[int, float],
+    request: SearchRequest,
 ) -> _Match:
-    """Apply the date range and facet selections to a query's matches (all releases if Every)."""
-    docnums: Iterable[int] = snapshot.rows.keys() if isinstance(q, query.Every) else scores.keys()
+    """Keep the visible matches (all visible releases if Every) within the date range and the
+    facet selections."""
+    docnums = visible.docnums if isinstance(q, query.Every) else visible.keep(scores.keys())
     low = request.date_from.toordinal() if request.date_from else None
     high = request.date_to.toordinal() if request.date_to else None
     if low is not None or high is not None:

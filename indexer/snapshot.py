@@ -20,6 +20,7 @@ from indexer.gazetteer import Gazetteer
 from indexer.indexing import read_facts
 from indexer.normalize import fold
 from indexer.store import IndexMeta, IndexStore
+from indexer.visibility import Clock, Embargoes, Visibility, system_clock
 from indexer.vocabulary import Vocabulary
 
 
@@ -35,6 +36,7 @@ class Row:
     year: tuple[str, ...]
     agency: tuple[str, ...]
     mission: tuple[str, ...]
+    embargo: float | None  # POSIX time its embargo ends
 
 
 # Searches kept per snapshot, so that paging or re-sorting a search does not redo it.
@@ -60,6 +62,11 @@ class Snapshot:
         self.rows: dict[int, Row] = {d: self._row(f) for d, f in read_facts(reader)}
         self.docnums = {row.id: docnum for docnum, row in self.rows.items()}
         self.postings = Postings(reader, self.rows.keys())
+        self.embargoes = Embargoes(
+            ((row.embargo, d) for d, row in self.rows.items() if row.embargo is not None),
+            self.rows,
+            self.postings,
+        )
         # Facet keys by facet and docnum, and both date orders, for filters and sorting.
         keys = {
             name: {d: getattr(row, name) for d, row in self.rows.items()}
@@ -80,7 +87,12 @@ class Snapshot:
     def _row(self, facts) -> Row:
         year = (str(dt.date.fromordinal(facts.date).year),) if facts.date else ()
         return Row(
-            facts.id, facts.date, year, self._keys(facts.agencies), self._keys(facts.missions)
+            facts.id,
+            facts.date,
+            year,
+            self._keys(facts.agencies),
+            self._keys(facts.missions),
+            facts.embargo,
         )
 
     def _keys(self, names: tuple[str, ...]) -> tuple[str, ...]:
@@ -108,6 +120,11 @@ class Snapshot:
         """
         with self._lock:
             yield self._searcher
+
+    def visibility(self, now: float, include_embargoed: bool = False) -> Visibility:
+        """The releases a caller sees at `now`: all but those under embargo, unless the caller
+        is the press office. Every listing goes through it."""
+        return self.embargoes.visibility(now, include_embargoed)
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -139,9 +156,10 @@ class LruCache:
 class SearchIndex:
     """The index of a corpus as searches see it: always the latest committed snapshot."""
 
-    def __init__(self, store: IndexStore, corpus: Path) -> None:
+    def __init__(self, store: IndexStore, corpus: Path, clock: Clock = system_clock) -> None:
         self.store = store
         self.corpus = Path(corpus)
+        self.clock = clock
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._key: tuple[str, int] | None = None
@@ -155,6 +173,10 @@ class SearchIndex:
             if self._snapshot is None or self._key != self._current_key(self._snapshot.ix):
                 self._snapshot = self._open()
             return self._snapshot
+
+    def visibility(self, snapshot: Snapshot, include_embargoed: bool = False) -> Visibility:
+        """What a caller sees of `snapshot` now, by this index's clock."""
+        return snapshot.visibility(self.clock(), include_embargoed)
 
     def _current_key(self, ix: Index) -> tuple[str, int]:
         return self.store.generation(), ix.latest_generation()

@@ -74,7 +74,7 @@ def suggest(index: SearchIndex, q: str) -> dict[str, Any]:
     if text.strip():
         snapshot = index.snapshot()
         with snapshot.reading() as searcher:
-            visible, facets = shown(snapshot, searcher)
+            visible, facets = shown(snapshot, index.visibility(snapshot), searcher)
             entities = _entities(snapshot, facets, text)
             names = {name_key(n) for e in entities for n in _names(snapshot, e.kind, e.text)}
             found = entities + _words(snapshot, searcher, visible, text, names)

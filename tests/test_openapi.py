@@ -17,7 +17,7 @@ from schemathesis import checks
 from indexer.store import IndexStore
 from tests.fixtures_web import ADMIN_TOKEN, CHINA_2020
 from web.openapi import document
-from web.params import PARAMETERS
+from web.params import INCLUDE_EMBARGOED, PARAMETERS
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -58,7 +58,7 @@ def test_component_schemas_are_valid_json_schema(name: str) -> None:
 def test_search_parameters_are_the_parameters_the_api_reads() -> None:
     operation = document()["paths"]["/api/search"]["get"]
     documented = [p["name"] for p in operation["parameters"]]
-    assert documented == list(PARAMETERS)
+    assert documented == [*PARAMETERS, INCLUDE_EMBARGOED]
     repeatable = {p["name"] for p in operation["parameters"] if p["schema"].get("type") == "array"}
     assert repeatable == {name for name, repeats in PARAMETERS.items() if repeats}
 

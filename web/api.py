@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 from typing import Any
 
@@ -13,7 +14,7 @@ from indexer.search import search
 from indexer.suggest import suggest
 from web.errors import ApiError
 from web.index import get_index
-from web.params import search_request
+from web.params import INCLUDE_EMBARGOED, search_request
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -21,7 +22,10 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 @bp.get("/search")
 def search_releases() -> dict[str, Any]:
     """Exactly what `orbite search --json` prints for the same parameters."""
-    return search(get_index(), search_request(request.args))
+    parsed = search_request(request.args)
+    if press_office():
+        parsed = dataclasses.replace(parsed, include_embargoed=True)
+    return search(get_index(), parsed)
 
 
 @bp.get("/suggest")
@@ -33,7 +37,7 @@ def suggestions() -> dict[str, Any]:
 @bp.get("/releases/<path:release_id>")
 def release(release_id: str) -> dict[str, Any]:
     """One release with its text and similar releases."""
-    detail = release_detail(get_index(), release_id)
+    detail = release_detail(get_index(), release_id, include_embargoed=press_office())
     if detail is None:
         raise ApiError(404, "not_found", f"no release with id {release_id!r}")
     return detail
@@ -42,8 +46,10 @@ def release(release_id: str) -> dict[str, Any]:
 @bp.get("/health")
 def health() -> dict[str, Any]:
     """Whether the index answers, how many releases it holds and when it was last written."""
-    snapshot = get_index().snapshot()
-    return {"status": "ok", "documents": len(snapshot), "indexed_at": snapshot.meta.indexed_at}
+    index = get_index()
+    snapshot = index.snapshot()
+    documents = len(index.visibility(snapshot))  # releases under embargo are not counted
+    return {"status": "ok", "documents": documents, "indexed_at": snapshot.meta.indexed_at}
 
 
 @bp.post("/reindex")
@@ -60,17 +66,31 @@ def reindex() -> dict[str, Any]:
     return summary.to_dict()
 
 
+def press_office() -> bool:
+    """Whether the request asks for releases under embargo (`include_embargoed=1`) with the
+    admin token. Without a valid token the parameter changes nothing and says nothing."""
+    asked = request.args.get(INCLUDE_EMBARGOED, "").strip().lower() in ("1", "true")
+    return asked and _is_admin()
+
+
+def _is_admin() -> bool:
+    """Whether the request carries the configured admin token as its bearer."""
+    expected = current_app.config.get("ORBITE_ADMIN_TOKEN")
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return bool(expected) and (
+        scheme.lower() == "bearer"
+        and hmac.compare_digest(
+            given.strip().encode("utf-8", "surrogateescape"),
+            str(expected).encode("utf-8", "surrogateescape"),
+        )
+    )
+
+
 def check_admin_token() -> None:
     """403 when no token is configured (reindexing disabled), 401 unless the bearer matches."""
-    expected = current_app.config.get("ORBITE_ADMIN_TOKEN")
-    if not expected:
+    if not current_app.config.get("ORBITE_ADMIN_TOKEN"):
         raise ApiError(403, "forbidden", "reindexing is disabled: no ORBITE_ADMIN_TOKEN is set")
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    valid = scheme.lower() == "bearer" and hmac.compare_digest(
-        given.strip().encode("utf-8", "surrogateescape"),
-        str(expected).encode("utf-8", "surrogateescape"),
-    )
-    if not valid:
+    if not _is_admin():
         raise ApiError(
             401,
             "unauthorized",

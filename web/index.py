@@ -14,16 +14,21 @@ from flask import Flask, current_app
 from indexer.indexing import update_index
 from indexer.snapshot import SearchIndex
 from indexer.store import IndexIncompatible, IndexStore
+from indexer.visibility import system_clock
 
 EXTENSION = "orbite.index"
 
 
 def init_app(app: Flask) -> None:
-    """Open the configured index, building it first on a fresh clone or after a schema change."""
+    """Open the configured index, building it first on a fresh clone or after a schema change.
+
+    `ORBITE_CLOCK` (tests) replaces the system clock that decides when embargoes end.
+    """
     corpus = Path(app.config["ORBITE_CORPUS"])
     store = IndexStore(Path(app.config["ORBITE_INDEX"]))
     ensure_index(corpus, store)
-    app.extensions[EXTENSION] = SearchIndex(store, corpus)
+    clock = app.config.get("ORBITE_CLOCK") or system_clock
+    app.extensions[EXTENSION] = SearchIndex(store, corpus, clock)
 
 
 def ensure_index(corpus: Path, store: IndexStore) -> None:

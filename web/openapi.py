@@ -9,6 +9,7 @@ from flask import Blueprint
 
 from indexer.search import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_QUERY_WORDS, SORTS
 from indexer.suggest import MAX_SUGGESTIONS
+from web.params import INCLUDE_EMBARGOED
 
 bp = Blueprint("openapi", __name__)
 
@@ -225,6 +226,14 @@ SEARCH_PARAMETERS = [
 ]
 
 
+INCLUDE_EMBARGOED_PARAMETER = _query(
+    INCLUDE_EMBARGOED,
+    {"type": "integer", "enum": [0, 1], "default": 0},
+    "1 with the admin token (`Authorization: Bearer`): include releases under embargo, for the "
+    "press office. Without a valid token it changes nothing (no error either).",
+)
+
+
 def document() -> dict[str, Any]:
     """The whole OpenAPI document."""
     try:
@@ -247,7 +256,7 @@ def document() -> dict[str, Any]:
                 "get": {
                     "operationId": "search",
                     "summary": "Search releases (the same object as `orbite search --json`).",
-                    "parameters": SEARCH_PARAMETERS,
+                    "parameters": [*SEARCH_PARAMETERS, INCLUDE_EMBARGOED_PARAMETER],
                     "responses": {
                         "200": _json("SearchResponse", "One page of results with facets."),
                         "400": _error("A parameter is invalid; the message says which."),
@@ -280,11 +289,12 @@ def document() -> dict[str, Any]:
                             "required": True,
                             "description": "May contain '/' (e.g. 2020/cp111), as is or as %2F.",
                             "schema": {"type": "string"},
-                        }
+                        },
+                        INCLUDE_EMBARGOED_PARAMETER,
                     ],
                     "responses": {
                         "200": _json("Release", "The release."),
-                        "404": _error("No release has this id."),
+                        "404": _error("No release has this id (or it is under embargo)."),
                     },
                 }
             },

@@ -21,6 +21,8 @@ PARAMETERS = {
     "per_page": False,
 }
 FILTERS = ("agency", "mission", "year")
+# The press office's parameter (API only, with the admin token): never part of a page's URLs.
+INCLUDE_EMBARGOED = "include_embargoed"
 
 
 def search_request(args: MultiDict[str, str], **defaults: str) -> SearchRequest:
