@@ -97,5 +97,5 @@ def _similar(
     words = searcher.key_terms_from_text("body", stored.get("body", ""), numterms=KEY_TERMS)
     q = query.Or([query.Term("body", word) for word, _ in words])
     scores = evaluate(q, snapshot.postings, searcher)
-    candidates = [d for d in visible.keep(scores) if d != docnum]
+    candidates = [d for d in visible.only(scores) if d != docnum]
     return heapq.nlargest(SIMILAR, candidates, key=lambda d: (scores[d], -d))

@@ -246,15 +246,18 @@ def _match(
         return _filtered(snapshot, visible, query.Every(), {}, request)
     schema, gazetteer = snapshot.schema, snapshot.gazetteer
 
+    def scored(q: query.Query) -> dict[int, float]:
+        return visible.only(evaluate(q, snapshot.postings, searcher))
+
     def attempt(text: str, any_word: bool = False, prefix: bool = False) -> _Match:
         q = parse_query(text, schema, gazetteer, any_word=any_word)
-        scores = evaluate(q, snapshot.postings, searcher)
+        scores = scored(q)
         if prefix:
             longer = parse_query(
                 text, schema, gazetteer, any_word=any_word, vocabulary=snapshot.vocabulary
             )
             if longer != q:
-                scores = _whole_words_first(scores, evaluate(longer, snapshot.postings, searcher))
+                scores = _whole_words_first(scores, scored(longer))
                 q = longer
         return _filtered(snapshot, visible, q, scores, request)
 
@@ -292,9 +295,9 @@ def _filtered(
     scores: dict[int, float],
     request: SearchRequest,
 ) -> _Match:
-    """Keep the visible matches (all visible releases if Every) within the date range and the
-    facet selections."""
-    docnums = visible.docnums if isinstance(q, query.Every) else visible.keep(scores.keys())
+    """Keep the matches (visible ones: every visible release if Every) within the date range
+    and the facet selections."""
+    docnums = visible.docnums if isinstance(q, query.Every) else scores.keys()
     low = request.date_from.toordinal() if request.date_from else None
     high = request.date_to.toordinal() if request.date_to else None
     if low is not None or high is not None:

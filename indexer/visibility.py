@@ -49,12 +49,13 @@ class Visibility:
     def __len__(self) -> int:
         return len(self.live) - len(self.hidden)
 
-    def keep(self, docnums: Iterable[int]) -> Iterable[int]:
-        """The visible ones of `docnums` (`docnums` itself when nothing is hidden)."""
+    def only(self, scores: dict[int, float]) -> dict[int, float]:
+        """The visible entries of a query's {docnum: score} (`scores` itself when nothing is
+        hidden: callers must not modify it, it may be a cached posting list)."""
         if not self.hidden:
-            return docnums
+            return scores
         hidden = self.hidden
-        return [d for d in docnums if d not in hidden]
+        return {d: s for d, s in scores.items() if d not in hidden}
 
     def has_word(self, fieldname: str, text: str) -> bool:
         """Whether an indexed word occurs in a visible release: only such words may be

@@ -84,6 +84,7 @@ def _ids(client: FlaskClient, url: str) -> list[str]:
 # Each surface, and how it shows the secret release once visible.
 SURFACES: dict[str, Callable[[FlaskClient], bool]] = {
     "search": lambda c: SECRET in _ids(c, "/api/search?q=Zéphyrine"),
+    "prefix search": lambda c: SECRET in _ids(c, "/api/search?q=CNES zéphy"),
     "search page": lambda c: (
         f'href="/releases/{SECRET}' in c.get("/?q=CNES").get_data(as_text=True)
     ),
