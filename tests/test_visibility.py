@@ -85,6 +85,9 @@ def _ids(client: FlaskClient, url: str) -> list[str]:
 SURFACES: dict[str, Callable[[FlaskClient], bool]] = {
     "search": lambda c: SECRET in _ids(c, "/api/search?q=Zéphyrine"),
     "prefix search": lambda c: SECRET in _ids(c, "/api/search?q=CNES zéphy"),
+    "suggestions": lambda c: any(
+        s["text"] == "Zéphyrine" for s in _json(c, "/api/suggest?q=zéph")["suggestions"]
+    ),
     "search page": lambda c: (
         f'href="/releases/{SECRET}' in c.get("/?q=CNES").get_data(as_text=True)
     ),
