@@ -11,7 +11,7 @@ from indexer.readers import SUPPORTED_SUFFIXES, SkipFile, check_status
 
 # When two files differ only by their extension they would share an id: the first suffix in
 # this order is indexed and the other one is skipped with its reason.
-SUFFIX_PRECEDENCE = (".md", ".markdown", ".html", ".htm", ".txt", ".docx", ".odt", ".pdf")
+SUFFIX_PRECEDENCE = (".md", ".markdown", ".html", ".htm", ".txt", ".docx", ".odt", ".pdf", ".eml")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from whoosh.writing import IndexWriter
 
 from indexer.corpus import CorpusFile, Skipped, scan_corpus
 from indexer.gazetteer import Gazetteer
+from indexer.mail import ATTACHMENT_REASON
 from indexer.metadata import extract_release
 from indexer.readers import SkipFile, read_bytes, read_document
 from indexer.release import Release
@@ -159,7 +160,7 @@ def _commit(
         summary.removed = len(removed)
         for done, (outcome, corpus_file) in enumerate(plan, 1):
             try:
-                release, sha256 = load_release(corpus_file, gazetteer)
+                release, sha256 = load_release(corpus_file, gazetteer, summary.skipped)
             except SkipFile as exc:
                 summary.skipped.append(Skipped(corpus_file.source, exc.reason))
             else:
@@ -177,11 +178,22 @@ def _commit(
         raise
 
 
-def load_release(corpus_file: CorpusFile, gazetteer: Gazetteer) -> tuple[Release, str]:
-    """Read and analyse one file; any failure becomes SkipFile with its reason."""
+def load_release(
+    corpus_file: CorpusFile, gazetteer: Gazetteer, left_out: list[Skipped] | None = None
+) -> tuple[Release, str]:
+    """Read and analyse one file; any failure becomes SkipFile with its reason.
+
+    The attachments of an e-mail, which are not indexed, are added to `left_out` as
+    "mail.eml#name".
+    """
     data = read_bytes(corpus_file.path)
     sha256 = hashlib.sha256(data).hexdigest()
     document = read_document(corpus_file.path, data)
+    if left_out is not None:
+        left_out += [
+            Skipped(f"{corpus_file.source}#{name}", ATTACHMENT_REASON)
+            for name in document.attachments
+        ]
     try:
         release = extract_release(corpus_file.id, corpus_file.source, document, gazetteer)
     except Exception as exc:  # one odd file must never stop a run

@@ -90,7 +90,7 @@ def extract_release(doc_id: str, source: str, document: Document, gazetteer: Gaz
         source=source,
         title=_clean(_scalar(meta.get("title"))) or find_title(text, document.title),
         text=text,
-        date=_declared_date(meta.get("date")) or find_date(text),
+        date=_declared_date(meta.get("date")) or find_date(text) or document.date,
         release=_declared_release(meta.get("release")) or find_release_number(text),
         agencies=tuple(agencies),
         missions=tuple(missions),

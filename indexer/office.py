@@ -68,7 +68,7 @@ def _check_zip(data: bytes) -> zipfile.ZipFile:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
-        raise SkipFile("not a zip archive (damaged or not a word-processor file)") from exc
+        raise SkipFile("not a zip archive: damaged, or not a word-processor file") from exc
     if sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED:
         raise SkipFile(f"unpacks to more than {MAX_UNPACKED // 2**20} MB")
     return archive

@@ -1,9 +1,10 @@
-"""Turn one corpus file (text, Markdown, HTML, PDF, Word, OpenDocument) into a `Document`.
+"""Turn one corpus file (text, Markdown, HTML, PDF, Word, OpenDocument, e-mail) into a `Document`.
 
 Every reader ends with the same tidying, so the rest of the indexer sees one shape of text:
 NFC, `\\n` line ends, no trailing spaces, at most one blank line between paragraphs; then
 mojibake is repaired (`indexer.mojibake`) in the text, the title and front matter strings,
-before any date or title is read. Word and OpenDocument files are read by `indexer.office`.
+before any date or title is read. Word and OpenDocument files are read by `indexer.office`,
+e-mails by `indexer.mail` (their HTML part, when they have no plain one, by the HTML extractor).
 A file that cannot be indexed raises `SkipFile` with a short reason instead of any other error,
 so that one bad file never stops an indexing run.
 
@@ -44,6 +45,7 @@ from pypdf import PdfReader
 from pypdf.errors import FileNotDecryptedError
 
 from indexer import mojibake
+from indexer.mail import parse_eml
 from indexer.office import read_docx, read_odt
 from indexer.release import Document
 from indexer.skip import SkipFile
@@ -297,6 +299,19 @@ def _read_html(data: bytes) -> Document:
     return Document(text=page.text(level), front_matter=front_matter, title=page.title(level))
 
 
+def _read_eml(data: bytes) -> Document:
+    mail = parse_eml(data)
+    if mail.plain is not None:
+        text, title = _tidy(mail.plain), None
+    else:
+        page = _parse_html(mail.html or "")
+        level = page.content_level()
+        text, title = page.text(level), page.title(level)
+    return Document(
+        text=text, title=mail.subject or title, date=mail.date, attachments=mail.attachments
+    )
+
+
 def _read_pdf(data: bytes) -> Document:
     try:
         with warnings.catch_warnings():
@@ -325,6 +340,7 @@ _READERS: dict[str, Callable[[bytes], Document]] = {
     ".pdf": _read_pdf,
     ".docx": lambda data: _tidied(read_docx(data)),
     ".odt": lambda data: _tidied(read_odt(data)),
+    ".eml": _read_eml,
 }
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_READERS)
 

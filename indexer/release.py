@@ -14,12 +14,18 @@ class Document:
 
     `text` is plain text: NFC, `\\n` line ends, paragraphs separated by blank lines, no markup.
     `front_matter` holds the YAML front matter of a Markdown or HTML file (empty when none).
-    `title` is a title the format itself declares (an HTML `<h1>` or `<title>`), or None.
+    `title` is a title the format itself declares (an HTML `<h1>` or `<title>`, a Title style,
+    an e-mail's Subject), or None.
+    `date` is a date the format declares outside the text (an e-mail's Date header): a fallback
+    for when the text gives none.
+    `attachments` names the files an e-mail carries, which are not indexed.
     """
 
     text: str
     front_matter: dict[str, Any] = field(default_factory=dict)
     title: str | None = None
+    date: dt.date | None = None
+    attachments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,11 @@ from collections.abc import Callable
 import pytest
 
 from indexer.indexing import update_index
+from indexer.mail import ATTACHMENT_REASON
 from indexer.search import parse_request, search
 from indexer.snapshot import SearchIndex
 from indexer.store import IndexStore
+from tests.mail_factory import eml_bytes
 from tests.office_factory import TITLE, Styled, docx_bytes, odt_bytes
 
 BODY = (
@@ -39,9 +41,31 @@ def _odt() -> bytes:
     )
 
 
+def _eml() -> bytes:
+    return eml_bytes(
+        f"Paris, le 3 mars 2024\n\n{BODY}",
+        subject=f"TR: Communiqué : {HEADLINE}",
+        encoding="base64",
+        attachments={"cp.pdf": b"%PDF-1.4"},
+    )
+
+
+def _html_eml() -> bytes:
+    return eml_bytes(
+        html=f"<html><body><p>Paris, le 3 mars 2024</p><p>{BODY}</p></body></html>",
+        subject=f"Fwd: {HEADLINE}",
+        encoding="quoted-printable",
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "make"),
-    [pytest.param("cp.docx", _docx, id="docx"), pytest.param("cp.odt", _odt, id="odt")],
+    [
+        pytest.param("cp.docx", _docx, id="docx"),
+        pytest.param("cp.odt", _odt, id="odt"),
+        pytest.param("cp.eml", _eml, id="eml"),
+        pytest.param("cp.eml", _html_eml, id="eml-html"),
+    ],
 )
 def test_format_read_end_to_end(
     make_corpus: Callable[[dict[str, str | bytes]], object], index_dir, name: str, make
@@ -49,7 +73,7 @@ def test_format_read_end_to_end(
     corpus = make_corpus({name: make()})
     store = IndexStore(index_dir)
     summary = update_index(corpus, store)
-    assert summary.skipped == []
+    assert all(skipped.reason == ATTACHMENT_REASON for skipped in summary.skipped)
     response = search(SearchIndex(store, corpus), parse_request("zqfmtx"))
     [result] = response["results"]
     assert (result["id"], result["title"], result["date"]) == ("cp", HEADLINE, "2024-03-03")
@@ -86,3 +110,10 @@ def test_broken_documents_are_listed_as_skipped(make_corpus, index_dir) -> None:
     reasons = {s["path"]: s["reason"] for s in summary["skipped"]}
     assert reasons.keys() == {"casse.docx", "coupe.odt"}
     assert all(reason.startswith("not a zip archive") for reason in reasons.values())
+
+
+def test_attachments_are_listed_as_skipped_and_the_mail_indexed(make_corpus, index_dir) -> None:
+    corpus = make_corpus({"boite/cp.eml": _eml()})
+    summary = update_index(corpus, IndexStore(index_dir)).to_dict()
+    assert summary["added"] == 1
+    assert summary["skipped"] == [{"path": "boite/cp.eml#cp.pdf", "reason": ATTACHMENT_REASON}]

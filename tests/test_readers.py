@@ -38,7 +38,7 @@ def _encryptedpdf_bytes(user_password: str) -> bytes:
 
 def test_supported_suffixes() -> None:
     assert {
-        ".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".odt"
+        ".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".odt", ".eml"
     } == SUPPORTED_SUFFIXES  # fmt: skip
 
 
