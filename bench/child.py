@@ -46,7 +46,8 @@ def fts5_build(args: dict) -> dict:
 
 
 def _whoosh(args: dict) -> Callable[[BenchQuery], int]:
-    from indexer.search import parse_request, search
+    from indexer.request import parse_request
+    from indexer.search import search
     from indexer.snapshot import SearchIndex
     from indexer.store import IndexStore
 

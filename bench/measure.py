@@ -24,7 +24,8 @@ from bench.generate import ROOT, Material, corpus_digest, generate, load_materia
 from bench.mix import WARM_UP, BenchQuery, latency
 from bench.queries import make_queries
 from indexer.indexing import update_index
-from indexer.search import parse_request, search
+from indexer.request import parse_request
+from indexer.search import search
 from indexer.snapshot import SearchIndex
 from indexer.store import IndexStore
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from bench.generate import ROOT, load_material
 from bench.queries import CLASSES, make_queries
-from indexer.search import parse_request, search
+from indexer.request import parse_request
+from indexer.search import search
 from indexer.snapshot import SearchIndex
 from indexer.store import IndexStore
 

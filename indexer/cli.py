@@ -1,6 +1,9 @@
 """The `orbite` command line: `index` and `search` (the web package adds `serve`).
 
 Commands parse options and call the indexer; they hold no search logic of their own.
+The console script (`web.cli.main`) passes, as click's context `obj`, the function that
+gives a search response its release URLs: URLs are built in `web/`, which `indexer/` never
+imports, and the API calls the same function.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ import click
 from indexer.dates import french_date
 from indexer.indexing import IndexSummary, update_index
 from indexer.readers import SkipFile
-from indexer.search import BadRequest, parse_request, search
+from indexer.request import BadRequest, parse_request
+from indexer.search import search
 from indexer.snapshot import SearchIndex
 from indexer.store import IndexStore, StoreError
 
@@ -137,10 +141,20 @@ def search_command(
         response = search(SearchIndex(store, corpus), request)
     except StoreError as exc:
         raise UserError(str(exc)) from exc
+    response = with_urls(response)
     if as_json:
         click.echo(json.dumps(response, ensure_ascii=False))
     else:
         click.echo(format_response(response))
+
+
+WithUrls = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def with_urls(response: dict[str, Any]) -> dict[str, Any]:
+    """The search response with its results' URLs, by the function the console script gave."""
+    add_urls: WithUrls = click.get_current_context().find_root().obj
+    return add_urls(response)
 
 
 def format_response(response: dict[str, Any]) -> str:

@@ -11,12 +11,25 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from itertools import chain
 
+from indexer.normalize import fold
+
 
 class Facet:
-    """One facet: its name (a field of `Row`) and how its values are ordered."""
+    """One facet: its names, how a selected value is compared and how its values are ordered.
 
-    def __init__(self, name: str) -> None:
+    `name` is the facet's key in responses, its URL parameter and its field of `Row`;
+    `selected` names the `SearchRequest` field holding its selected values; `label` is its
+    French heading on pages.
+    """
+
+    def __init__(self, name: str, selected: str, label: str) -> None:
         self.name = name
+        self.selected = selected
+        self.label = label
+
+    def key(self, value: str) -> str:
+        """The form a value is compared in: names are folded ("Cnes" selects "CNES")."""
+        return fold(value)
 
     def order(self, key: str, count: int) -> tuple:
         """Most frequent first; ties in alphabetical order."""
@@ -24,12 +37,20 @@ class Facet:
 
 
 class YearFacet(Facet):
+    def key(self, value: str) -> str:
+        return value
+
     def order(self, key: str, count: int) -> tuple:
         """Newest year first, like a timeline read from the right."""
         return (-int(key), 0)
 
 
-FACETS: tuple[Facet, ...] = (Facet("agency"), Facet("mission"), YearFacet("year"))
+FACETS: tuple[Facet, ...] = (
+    Facet("agency", "agencies", "Agences"),
+    Facet("mission", "missions", "Missions"),
+    YearFacet("year", "years", "Années"),
+)
+FACET_NAMES: tuple[str, ...] = tuple(f.name for f in FACETS)
 
 
 class FacetIndex:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
 
 from whoosh.writing import IndexWriter
 
 from indexer.corpus import CorpusFile, Skipped, scan_corpus
+from indexer.facts import FACTS_FIELD, Facts, read_facts
 from indexer.gazetteer import Gazetteer
 from indexer.mail import ATTACHMENT_REASON
 from indexer.metadata import extract_release
@@ -20,19 +20,6 @@ from indexer.schema import SCHEMA_VERSION, entity_key
 from indexer.store import IndexIncompatible, IndexStore
 
 Progress = Callable[[int, int], None]
-
-
-class Facts(NamedTuple):
-    """Per-release values kept in one column, read in bulk by searchers and by `orbite index`."""
-
-    id: str
-    date: int | None  # proleptic ordinal, so that sorting and ranges are integer comparisons
-    agencies: tuple[str, ...]
-    missions: tuple[str, ...]
-    sha256: str
-    size: int
-    mtime_ns: int
-    embargo: float | None = None  # POSIX time the embargo ends, for the visibility rule
 
 
 @dataclass
@@ -79,13 +66,6 @@ def update_index(
             summary = _update(store, files, gazetteer, progress)
         summary.skipped = sorted(skipped + summary.skipped, key=lambda s: s.path)
         return summary
-
-
-def read_facts(reader) -> Iterable[tuple[int, Facts]]:
-    """(docnum, Facts) for every live document of a Whoosh reader."""
-    column = reader.column_reader("facts")
-    for docnum in reader.all_doc_ids():
-        yield docnum, Facts(*column[docnum])
 
 
 def _is_current(store: IndexStore, gazetteer: Gazetteer) -> bool:
@@ -218,7 +198,7 @@ def release_fields(release: Release, corpus_file: CorpusFile, sha256: str) -> di
         "agencies": list(release.agencies),
         "missions": list(release.missions),
         "embargo": release.embargo.isoformat() if release.embargo else None,
-        "facts": tuple(
+        FACTS_FIELD: tuple(
             Facts(
                 release.id,
                 date.toordinal() if date else None,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 
 @dataclass(frozen=True)
@@ -55,11 +54,6 @@ class Release:
             "text": self.text,
             "source": self.source,
         }
-
-
-def release_url(release_id: str) -> str:
-    """The page of a release; its id is percent-encoded ("a#b" -> "/releases/a%23b")."""
-    return "/releases/" + quote(release_id, safe="/")
 
 
 def release_summary(stored: dict[str, Any]) -> dict[str, Any]:

@@ -10,9 +10,10 @@ from whoosh import query
 
 from indexer.evaluate import evaluate
 from indexer.highlight import highlight
+from indexer.marker import Marker
 from indexer.querying import parse_query
-from indexer.release import release_summary, release_url
-from indexer.search import Marker, clean_query
+from indexer.release import release_summary
+from indexer.request import clean_query
 from indexer.snapshot import SearchIndex, Snapshot
 from indexer.visibility import Visibility
 
@@ -23,8 +24,9 @@ KEY_TERMS = 12  # the words of a release that say what it is about
 def release_detail(
     index: SearchIndex, release_id: str, include_embargoed: bool = False
 ) -> dict[str, Any] | None:
-    """The `/api/releases/<id>` object, or None when no release has this id or it is under
-    embargo (unless `include_embargoed`, the press office's view)."""
+    """The `/api/releases/<id>` object (less the similar releases' URLs, added by `web/`), or
+    None when no release has this id or it is under embargo (unless `include_embargoed`, the
+    press office's view)."""
     found = _find(index, release_id, include_embargoed)
     if found is None:
         return None
@@ -43,7 +45,6 @@ def release_detail(
                 "title": hit.get("title", ""),
                 "date": hit.get("date"),
                 "embargo": hit.get("embargo"),
-                "url": release_url(hit["id"]),
             }
             for hit in similar
         ],

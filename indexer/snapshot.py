@@ -15,9 +15,9 @@ from whoosh.index import Index
 from whoosh.searching import Searcher
 
 from indexer.evaluate import Postings
-from indexer.facets import FacetIndex
+from indexer.facets import FACETS, FacetIndex
+from indexer.facts import Facts, read_facts
 from indexer.gazetteer import Gazetteer
-from indexer.indexing import read_facts
 from indexer.normalize import fold
 from indexer.store import IndexMeta, IndexStore
 from indexer.visibility import Clock, Embargoes, Visibility, system_clock
@@ -70,7 +70,7 @@ class Snapshot:
         # Facet keys by facet and docnum, and both date orders, for filters and sorting.
         keys = {
             name: {d: getattr(row, name) for d, row in self.rows.items()}
-            for name in ("agency", "mission", "year")
+            for name in (f.name for f in FACETS)
         }
         self.facets = FacetIndex(keys, max(self.rows, default=0) + 1)
         self.newest_first = sorted(self.rows, key=lambda d: self._by_date(d, newest=True))
@@ -84,7 +84,7 @@ class Snapshot:
             return (1, 0, row.id)
         return (0, -row.date if newest else row.date, row.id)
 
-    def _row(self, facts) -> Row:
+    def _row(self, facts: Facts) -> Row:
         year = (str(dt.date.fromordinal(facts.date).year),) if facts.date else ()
         return Row(
             facts.id,

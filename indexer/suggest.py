@@ -33,7 +33,8 @@ from whoosh.searching import Searcher
 from indexer.analysis import exact_analyzer, words
 from indexer.gazetteer import AGENCY, MISSION, name_key
 from indexer.normalize import fold
-from indexer.search import MAX_QUERY_CHARS, printable, shown
+from indexer.request import MAX_QUERY_CHARS, printable
+from indexer.search import shown
 from indexer.snapshot import SearchIndex, Snapshot
 from indexer.vocabulary import EXACT_FIELD
 

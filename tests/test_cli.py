@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from indexer.search import parse_request, search
+from indexer.request import parse_request
+from indexer.search import search
 from indexer.snapshot import SearchIndex
 from indexer.store import IndexStore
 from web.cli import main
+from web.urls import search_with_urls
 
 
 def orbite(capsys, *args: str) -> tuple[int, str, str]:
@@ -66,9 +68,11 @@ def test_search_json_is_the_search_response(capsys, paths, seed_corpus, index_di
     code, out, _ = orbite(capsys, "search", "Roscosmos", "--agency", "CNES", "--json", *paths)
     assert code == 0
     response = json.loads(out)
-    expected = search(
-        SearchIndex(IndexStore(index_dir), seed_corpus),
-        parse_request("Roscosmos", agency=["CNES"]),
+    expected = search_with_urls(
+        search(
+            SearchIndex(IndexStore(index_dir), seed_corpus),
+            parse_request("Roscosmos", agency=["CNES"]),
+        )
     )
     for item in (response, expected):
         item.pop("took_ms")

@@ -14,7 +14,8 @@ import psutil
 import pytest
 
 from indexer.indexing import update_index
-from indexer.search import SearchRequest, parse_request, search
+from indexer.request import SearchRequest, parse_request
+from indexer.search import search
 from indexer.snapshot import SearchIndex
 from indexer.store import IndexStore
 from tests.corpus_factory import (

@@ -27,8 +27,9 @@ import psutil
 import pytest
 
 from indexer.indexing import update_index
+from indexer.request import parse_request
 from indexer.schema import SCHEMA_VERSION
-from indexer.search import parse_request, search
+from indexer.search import search
 from indexer.snapshot import SearchIndex
 from indexer.store import IndexMissing, IndexStore
 from tests.corpus_factory import (

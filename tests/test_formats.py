@@ -10,7 +10,8 @@ import pytest
 
 from indexer.indexing import update_index
 from indexer.mail import ATTACHMENT_REASON
-from indexer.search import parse_request, search
+from indexer.request import parse_request
+from indexer.search import search
 from indexer.snapshot import SearchIndex
 from indexer.store import IndexStore
 from tests.mail_factory import eml_bytes

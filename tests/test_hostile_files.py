@@ -25,7 +25,8 @@ from indexer import indexing
 from indexer.corpus import Skipped
 from indexer.indexing import IndexSummary, update_index
 from indexer.releases import release_detail
-from indexer.search import parse_request, search
+from indexer.request import parse_request
+from indexer.search import search
 from indexer.snapshot import SearchIndex
 from indexer.store import IndexStore
 from tests.corpus_factory import COMMAND_TIMEOUT, marker, short_release, write_releases

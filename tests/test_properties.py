@@ -18,7 +18,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from indexer.indexing import update_index
-from indexer.search import MAX_QUERY_CHARS, BadRequest, parse_request, search
+from indexer.request import MAX_QUERY_CHARS, BadRequest, parse_request
+from indexer.search import search
 from indexer.snapshot import SearchIndex
 from indexer.store import IndexStore
 from tests.corpus_factory import ORBITE, write_releases

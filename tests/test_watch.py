@@ -13,7 +13,8 @@ import pytest
 
 from indexer import watch
 from indexer.indexing import IndexSummary, update_index
-from indexer.search import parse_request, search
+from indexer.request import parse_request
+from indexer.search import search
 from indexer.snapshot import SearchIndex
 from indexer.store import IndexBusy, IndexStore
 from indexer.watch import CorpusWatcher

@@ -13,13 +13,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer.releases import release_detail
+from indexer.request import parse_request
 from indexer.schema import SCHEMA_VERSION
-from indexer.search import parse_request, search
+from indexer.search import search
 from indexer.snapshot import SearchIndex
 from indexer.store import IndexStore
 from indexer.suggest import suggest
 from tests.fixtures_web import ADMIN_TOKEN, CHINA_2020, NEWEST_FIRST
 from web.index import get_index
+from web.urls import detail_with_urls, search_with_urls
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -72,7 +74,7 @@ def test_search_is_the_indexer_response(
     response = seed_client.get(f"/api/search?{query_string}")
     assert response.status_code == 200
     assert response.content_type == "application/json"
-    expected = search(index_of(seed_app), parse_request(**params))
+    expected = search_with_urls(search(index_of(seed_app), parse_request(**params)))
     assert without_timing(response.get_json()) == without_timing(json.loads(json.dumps(expected)))
 
 
@@ -142,7 +144,8 @@ def test_release_is_the_indexer_detail(seed_app: Flask, seed_client: FlaskClient
     response = seed_client.get(f"/api/releases/{CHINA_2020}")
     assert response.status_code == 200
     body = response.get_json()
-    assert body == json.loads(json.dumps(release_detail(index_of(seed_app), CHINA_2020)))
+    expected = detail_with_urls(release_detail(index_of(seed_app), CHINA_2020))
+    assert body == json.loads(json.dumps(expected))
     assert list(body) == [
         "id",
         "title",

@@ -15,6 +15,7 @@ from indexer.suggest import suggest
 from web.errors import ApiError
 from web.index import get_index
 from web.params import INCLUDE_EMBARGOED, search_request
+from web.urls import detail_with_urls, search_with_urls
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -25,7 +26,7 @@ def search_releases() -> dict[str, Any]:
     parsed = search_request(request.args)
     if press_office():
         parsed = dataclasses.replace(parsed, include_embargoed=True)
-    return search(get_index(), parsed)
+    return search_with_urls(search(get_index(), parsed), request.script_root)
 
 
 @bp.get("/suggest")
@@ -40,7 +41,7 @@ def release(release_id: str) -> dict[str, Any]:
     detail = release_detail(get_index(), release_id, include_embargoed=press_office())
     if detail is None:
         raise ApiError(404, "not_found", f"no release with id {release_id!r}")
-    return detail
+    return detail_with_urls(detail, request.script_root)
 
 
 @bp.get("/health")

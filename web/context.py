@@ -12,15 +12,17 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import url_for
+from flask import request, url_for
 from werkzeug.datastructures import MultiDict
 
 from indexer.dates import french_date
+from indexer.facets import FACETS
 from indexer.normalize import fold
-from indexer.search import MAX_PAGE, SearchRequest
+from indexer.request import MAX_PAGE, SearchRequest
 from web.params import FILTERS, search_args, with_args
+from web.urls import release_url
 
-FACET_LABELS = {"agency": "Agences", "mission": "Missions", "year": "Années"}
+FACET_LABELS = {f.name: f.label for f in FACETS}
 # "" is the default order (relevance, or newest first without words): a new query typed in the
 # form then goes back to relevance instead of keeping the date order of the listing. Without
 # words the default is labelled as the order it applies, and relevance is not offered.
@@ -38,11 +40,6 @@ def search_url(args: MultiDict[str, str], endpoint: str = "pages.search") -> str
     """The URL of a search page (or feed) for these parameters."""
     query = urlencode(list(search_args(args).items(multi=True)))
     return url_for(endpoint) + (f"?{query}" if query else "")
-
-
-def release_url(release_id: str, q: str = "") -> str:
-    """A release page, highlighting the query's words when there is a query."""
-    return url_for("pages.release", release_id=release_id, q=q or None)
 
 
 def number_fr(value: float, decimals: int = 0) -> str:
@@ -132,7 +129,7 @@ def _result(result: dict[str, Any], q: str) -> dict[str, Any]:
     return {
         **result,
         "date_label": french_date(result["date"]),
-        "url": release_url(result["id"], q),
+        "url": release_url(result["id"], q, request.script_root),
     }
 
 
@@ -268,6 +265,10 @@ def _pagination(response: dict[str, Any], args: MultiDict[str, str]) -> dict[str
 def similar_items(items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Similar releases with their French date and page URL."""
     return [
-        {**item, "date_label": french_date(item["date"]), "url": release_url(item["id"])}
+        {
+            **item,
+            "date_label": french_date(item["date"]),
+            "url": release_url(item["id"], root=request.script_root),
+        }
         for item in items
     ]

@@ -12,7 +12,7 @@ from typing import Any
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from indexer.search import BadRequest
+from indexer.request import BadRequest
 from indexer.store import IndexBusy, StoreError
 
 CODES = {

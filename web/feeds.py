@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request
 
 from indexer.search import search
 from web.context import search_url
 from web.index import get_index
 from web.params import search_args, search_request, with_args
+from web.urls import release_url
 
 bp = Blueprint("feeds", __name__)
 
@@ -25,7 +26,7 @@ def atom() -> Response:
     indexed_at = index.snapshot().meta.indexed_at
     entries = [
         {
-            "id": url_for("pages.release", release_id=r["id"], _external=True),
+            "id": release_url(r["id"], root=request.url_root.rstrip("/")),
             "title": r["title"] or r["id"],
             "updated": f"{r['date']}T00:00:00Z" if r["date"] else indexed_at,
             "summary": r["snippet"],

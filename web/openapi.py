@@ -7,7 +7,8 @@ from typing import Any
 
 from flask import Blueprint
 
-from indexer.search import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_QUERY_WORDS, SORTS
+from indexer.facets import FACET_NAMES
+from indexer.request import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_QUERY_WORDS, SORTS
 from indexer.suggest import MAX_SUGGESTIONS
 from web.params import INCLUDE_EMBARGOED
 
@@ -108,7 +109,7 @@ SCHEMAS: dict[str, Any] = {
             "facets": _object(
                 {
                     name: {"type": "array", "items": {"$ref": REF + "FacetValue"}}
-                    for name in ("agency", "mission", "year")
+                    for name in FACET_NAMES
                 },
                 "Counts over every match; a facet ignores its own selection.",
             ),

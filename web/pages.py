@@ -6,7 +6,8 @@ from flask import Blueprint, Response, abort, render_template, request, send_fil
 
 from indexer.dates import french_date
 from indexer.releases import highlighted_text, release_detail, source_file
-from indexer.search import BadRequest, search, with_canonical_names
+from indexer.request import BadRequest
+from indexer.search import search, with_canonical_names
 from web.context import search_page, search_url, similar_items
 from web.index import get_index
 from web.params import search_args, search_request

@@ -6,21 +6,20 @@ from collections.abc import Mapping
 
 from werkzeug.datastructures import MultiDict
 
-from indexer.search import SearchRequest, parse_request
+from indexer.facets import FACET_NAMES
+from indexer.request import SearchRequest, parse_request
 
 # URL parameter name -> whether it may repeat. The order is the order of generated URLs.
 PARAMETERS = {
     "q": False,
-    "agency": True,
-    "mission": True,
-    "year": True,
+    **dict.fromkeys(FACET_NAMES, True),
     "from": False,
     "to": False,
     "sort": False,
     "page": False,
     "per_page": False,
 }
-FILTERS = ("agency", "mission", "year")
+FILTERS = FACET_NAMES
 # The press office's parameter (API only, with the admin token): never part of a page's URLs.
 INCLUDE_EMBARGOED = "include_embargoed"
 

@@ -1,0 +1,34 @@
+"""The per-release column both sides of the index share: written by indexing, read by searchers.
+
+`orbite index` compares a file's fingerprint with its `Facts`; a snapshot reads every release's
+`Facts` once for filters, facets and date sorting. Neither side imports the other for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from whoosh.reading import IndexReader
+
+FACTS_FIELD = "facts"
+
+
+class Facts(NamedTuple):
+    """Per-release values kept in one column, read in bulk by searchers and by `orbite index`."""
+
+    id: str
+    date: int | None  # proleptic ordinal, so that sorting and ranges are integer comparisons
+    agencies: tuple[str, ...]
+    missions: tuple[str, ...]
+    sha256: str
+    size: int
+    mtime_ns: int
+    embargo: float | None = None  # POSIX time the embargo ends, for the visibility rule
+
+
+def read_facts(reader: IndexReader) -> Iterable[tuple[int, Facts]]:
+    """(docnum, Facts) for every live document of a Whoosh reader."""
+    column = reader.column_reader(FACTS_FIELD)
+    for docnum in reader.all_doc_ids():
+        yield docnum, Facts(*column[docnum])
