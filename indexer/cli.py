@@ -67,21 +67,32 @@ def check_corpus(corpus: Path) -> None:
         raise UserError(f"corpus folder not found: {corpus}")
 
 
+LOCK_WAIT_MESSAGE = "un autre processus écrit l'index ; attente…"
+
+
 def run_index(corpus: Path, index_dir: Path, *, full: bool = False, show_progress: bool = False):
     """Bring the index up to date, turning store problems into user errors."""
     check_corpus(corpus)
+    store = IndexStore(index_dir)
+    options: dict[str, Any] = {"full": full, "on_wait": _say_waiting}
     try:
         if not show_progress:
-            return update_index(corpus, IndexStore(index_dir), full=full)
+            return update_index(corpus, store, **options)
         with click.progressbar(length=1, label="Indexation", file=sys.stderr) as bar:
 
             def progress(done: int, total: int) -> None:
                 bar.length = total
                 bar.update(done - bar.pos)
 
-            return update_index(corpus, IndexStore(index_dir), full=full, progress=progress)
+            return update_index(corpus, store, progress=progress, **options)
     except (StoreError, SkipFile, ValueError) as exc:
         raise UserError(str(exc)) from exc
+    except OSError as exc:  # the corpus side: a folder or gazetteer that cannot be read
+        raise UserError(f"{exc.filename or corpus} : {exc.strerror or exc}") from exc
+
+
+def _say_waiting() -> None:
+    click.echo(LOCK_WAIT_MESSAGE, err=True)
 
 
 @cli.command("index")

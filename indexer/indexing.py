@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from indexer.metadata import extract_release
 from indexer.readers import SkipFile, read_bytes, read_document
 from indexer.release import Release
 from indexer.schema import SCHEMA_VERSION, entity_key
-from indexer.store import IndexIncompatible, IndexStore
+from indexer.store import IndexIncompatible, IndexStore, write_error
 
 Progress = Callable[[int, int], None]
 
@@ -50,22 +51,38 @@ def update_index(
     full: bool = False,
     progress: Progress | None = None,
     lock_timeout: float = 30.0,
+    on_wait: Callable[[], None] | None = None,
 ) -> IndexSummary:
     """Add new files, update changed ones, remove deleted ones, in one commit.
 
     A full rebuild happens when asked, when there is no index yet, and when the index was
     written by another schema version or with another gazetteer (metadata would differ).
+    A write that fails (full disk, read-only or vanished folder) raises IndexWriteError and
+    leaves the index folder as the last commit left it.
     """
-    with store.write_lock(lock_timeout):
-        store.remove_stale_generations()  # what a killed --full left behind
-        gazetteer = Gazetteer.load(corpus)
-        files, skipped = scan_corpus(corpus)
-        if full or not _is_current(store, gazetteer):
-            summary = _rebuild(store, files, gazetteer, progress)
-        else:
-            summary = _update(store, files, gazetteer, progress)
-        summary.skipped = sorted(skipped + summary.skipped, key=lambda s: s.path)
-        return summary
+    try:
+        with store.write_lock(lock_timeout, on_wait):
+            # What killed or failed writers left behind: their space is needed now.
+            store.remove_stale_generations()
+            if store.exists():
+                store.remove_uncommitted(store.current.resolve())
+            gazetteer = Gazetteer.load(corpus)
+            files, skipped = scan_corpus(corpus)
+            if full or not _is_current(store, gazetteer):
+                summary = _rebuild(store, files, gazetteer, progress)
+            else:
+                summary = _update(store, files, gazetteer, progress)
+    except OSError as exc:
+        if exc.filename is not None and not _inside(Path(os.fsdecode(exc.filename)), store.root):
+            raise  # not the index's folder: the corpus or its gazetteer
+        raise write_error(store.root, exc) from exc
+    summary.skipped = sorted(skipped + summary.skipped, key=lambda s: s.path)
+    return summary
+
+
+def _inside(path: Path, root: Path) -> bool:
+    path, root = Path(os.path.abspath(path)), Path(os.path.abspath(root))
+    return path == root or root in path.parents
 
 
 def _is_current(store: IndexStore, gazetteer: Gazetteer) -> bool:
@@ -80,16 +97,16 @@ def _rebuild(
 ) -> IndexSummary:
     directory, ix = store.new_generation()
     summary = IndexSummary(rebuilt=True)
-    _commit(
-        ix.writer(limitmb=256),  # one process: Whoosh's workers would inherit the lock
-        [("added", f) for f in files.values()],
-        [],
-        gazetteer,
-        summary,
-        progress,
-    )
-    store.write_meta(directory, gazetteer.fingerprint)
-    store.publish(directory)
+    try:
+        # One process: Whoosh's workers would inherit the lock.
+        with store.writer(ix, limitmb=256) as writer:
+            plan = [("added", f) for f in files.values()]
+            _commit(writer, plan, [], gazetteer, summary, progress)
+        store.write_meta(directory, gazetteer.fingerprint)
+        store.publish(directory)
+    except BaseException:
+        store.discard(directory)
+        raise
     return summary
 
 
@@ -116,7 +133,8 @@ def _update(
             plan.append(("updated", corpus_file))
     removed = [doc_id for doc_id in indexed if doc_id not in files]
     if plan or removed:
-        _commit(ix.writer(limitmb=128), plan, removed, gazetteer, summary, progress)
+        with store.writer(ix, limitmb=128) as writer:
+            _commit(writer, plan, removed, gazetteer, summary, progress)
         store.write_meta(store.current.resolve(), gazetteer.fingerprint)
     return summary
 
@@ -129,33 +147,29 @@ def _commit(
     summary: IndexSummary,
     progress: Progress | None,
 ) -> None:
-    """Apply a plan in one commit: a failure cancels the writer and leaves the index as it was.
+    """Apply a plan in one commit (a failure is undone by `IndexStore.writer`).
 
     A file that cannot be read is skipped with its reason; if it was indexed before, its last
     good version stays searchable until the file is readable again or deleted.
     """
-    try:
-        for doc_id in removed:
-            writer.delete_by_term("id", doc_id)
-        summary.removed = len(removed)
-        for done, (outcome, corpus_file) in enumerate(plan, 1):
-            try:
-                release, sha256 = load_release(corpus_file, gazetteer, summary.skipped)
-            except SkipFile as exc:
-                summary.skipped.append(Skipped(corpus_file.source, exc.reason))
+    for doc_id in removed:
+        writer.delete_by_term("id", doc_id)
+    summary.removed = len(removed)
+    for done, (outcome, corpus_file) in enumerate(plan, 1):
+        try:
+            release, sha256 = load_release(corpus_file, gazetteer, summary.skipped)
+        except SkipFile as exc:
+            summary.skipped.append(Skipped(corpus_file.source, exc.reason))
+        else:
+            fields = release_fields(release, corpus_file, sha256)
+            if outcome == "added":
+                writer.add_document(**fields)
             else:
-                fields = release_fields(release, corpus_file, sha256)
-                if outcome == "added":
-                    writer.add_document(**fields)
-                else:
-                    writer.update_document(**fields)
-                setattr(summary, outcome, getattr(summary, outcome) + 1)
-            if progress:
-                progress(done, len(plan))
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
+                writer.update_document(**fields)
+            setattr(summary, outcome, getattr(summary, outcome) + 1)
+        if progress:
+            progress(done, len(plan))
+    writer.commit()
 
 
 def load_release(

@@ -18,22 +18,27 @@ import errno
 import fcntl
 import json
 import os
+import re
 import shutil
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import Index
+from whoosh.filedb.structfile import StructFile
+from whoosh.index import TOC, Index
+from whoosh.writing import IndexWriter
 
 from indexer.schema import SCHEMA_VERSION, build_schema
 
 META_FILE = "orbite.json"
 CURRENT = "current"
 LOCK_FILE = "lock"
+INDEX_NAME = "MAIN"  # Whoosh's default: its files are MAIN_<segment>.<ext> and _MAIN_<n>.toc
+_SEGMENT_FILE = re.compile(rf"^(?P<segment>{INDEX_NAME}_[0-9a-z]+)\.")
+_TOC_FILE = re.compile(rf"^_{INDEX_NAME}_[0-9]+\.toc")
 
 
 class StoreError(Exception):
@@ -50,6 +55,32 @@ class IndexIncompatible(StoreError):
 
 class IndexBusy(StoreError):
     """Another process holds the writer lock for longer than we agreed to wait."""
+
+
+class IndexWriteError(StoreError):
+    """Writing the index failed (full disk, read-only or vanished folder); nothing was kept of
+    the failed run, and the last commit still answers."""
+
+
+# What the user reads for each kind of write failure: what happened, then what to do.
+_WRITE_PROBLEMS = {
+    errno.ENOSPC: "espace disque insuffisant sur {root} : libérez de la place",
+    errno.EDQUOT: "quota disque dépassé sur {root} : libérez de la place",
+    errno.EROFS: "le dossier de l'index {root} est en lecture seule : rendez-le inscriptible",
+    errno.EACCES: "écriture refusée dans {root} : donnez les droits d'écriture sur ce dossier",
+    errno.EPERM: "écriture refusée dans {root} : donnez les droits d'écriture sur ce dossier",
+    errno.ENOENT: "le dossier de l'index {root} a disparu pendant l'écriture",
+    errno.ENOTDIR: "le dossier de l'index {root} ne peut pas être créé (un fichier est sur son "
+    "chemin) : choisissez-en un autre avec --index",
+}
+
+
+def write_error(root: Path, exc: OSError) -> IndexWriteError:
+    """The one line that tells a user why writing the index in `root` failed and what to do."""
+    problem = _WRITE_PROBLEMS.get(exc.errno)
+    if problem is None:
+        problem = f"écriture de l'index dans {{root}} impossible ({exc.strerror or exc})"
+    return IndexWriteError(problem.format(root=root) + " puis relancez orbite index")
 
 
 @dataclass(frozen=True)
@@ -100,8 +131,12 @@ class IndexStore:
         """Record the schema version and gazetteer fingerprint, atomically."""
         meta = IndexMeta(SCHEMA_VERSION, gazetteer, _now())
         tmp = directory / f".{META_FILE}.{uuid.uuid4().hex}"
-        tmp.write_text(json.dumps(meta.to_dict()), "utf-8")
-        os.replace(tmp, directory / META_FILE)
+        try:
+            tmp.write_text(json.dumps(meta.to_dict()), "utf-8")
+            os.replace(tmp, directory / META_FILE)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
 
     def open(self) -> Index:
         """Open the live generation, refusing one written by another schema version."""
@@ -111,17 +146,17 @@ class IndexStore:
                 f"index in {self.root} was built by schema version {meta.schema_version}, "
                 f"this Orbite uses {SCHEMA_VERSION}: run `orbite index --full`"
             )
-        storage = _OpeningStorage(str(self.current))
+        storage = _TrackingStorage(str(self.current))
         try:
             ix = storage.open_index()
             ix.reader().close()  # a damaged segment fails here, not at the first search
         except Exception as exc:  # Whoosh raises many kinds on a damaged index
-            storage.close_opened()
+            storage.close_tracked()
             raise IndexIncompatible(
                 f"index in {self.root} is damaged ({type(exc).__name__}: {exc}): "
                 "run `orbite index --full`"
             ) from exc
-        storage.opened = None
+        storage.stop_tracking()
         return ix
 
     def new_generation(self) -> tuple[Path, Index]:
@@ -130,13 +165,81 @@ class IndexStore:
         stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
         directory = self.root / f"gen-{stamp}-{uuid.uuid4().hex[:8]}"
         directory.mkdir()
-        return directory, whoosh_index.create_in(str(directory), build_schema())
+        try:
+            return directory, _TrackingStorage(str(directory)).create_index(build_schema())
+        except BaseException:
+            shutil.rmtree(directory, ignore_errors=True)
+            raise
+
+    @contextlib.contextmanager
+    def writer(self, ix: Index, **options: object) -> Iterator[IndexWriter]:
+        """A Whoosh writer on `ix`; if the block fails, the folder is left as its last commit.
+
+        Whoosh writes a segment's files beside the live ones before its table of contents
+        lists them: on failure they are removed at once, and the files the writer still held
+        open are closed, so that a full disk gets its space back even in a long-running server
+        (cancelling alone fails again on a full disk, and leaves them open and locked).
+        """
+        storage = ix.storage
+        storage.start_tracking()
+        writer = None
+        try:
+            writer = ix.writer(**options)
+            yield writer
+        except BaseException:
+            if writer is not None and not writer.is_closed:
+                with contextlib.suppress(Exception):
+                    writer.cancel()
+            storage.close_tracked()
+            self.remove_uncommitted(Path(storage.folder))
+            raise
+        finally:
+            storage.stop_tracking()
+
+    def discard(self, directory: Path) -> None:
+        """Remove a generation a failed rebuild left, unless it made it live."""
+        if directory.name != self.generation():
+            shutil.rmtree(directory, ignore_errors=True)
+
+    def remove_uncommitted(self, directory: Path) -> None:
+        """Delete what failed or killed writers left in a generation: segments its table of
+        contents does not list, older tables, temporary files. Nothing a commit lists is
+        touched; nothing is when the table cannot be read."""
+        storage = _TrackingStorage(str(directory))
+        try:
+            toc = TOC.read(storage, INDEX_NAME)
+        except Exception:  # no table yet, or a damaged one: leave everything to `--full`
+            return
+        finally:
+            storage.close_tracked()
+        keep = {f"_{INDEX_NAME}_{toc.generation}.toc"}
+        live = {segment.segment_id() for segment in toc.segments}
+        for path in directory.iterdir():
+            name = path.name
+            segment = _SEGMENT_FILE.match(name)
+            leftover = (
+                (segment is not None and segment["segment"] not in live)
+                or (_TOC_FILE.match(name) is not None and name not in keep)
+                or (name.endswith(".tmp") and path.is_dir())
+                or name.startswith(f".{META_FILE}.")
+            )
+            if not leftover:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    path.unlink()
 
     def publish(self, directory: Path) -> None:
         """Make `directory` the live generation (atomic) and delete the older ones."""
         link = self.root / f".{CURRENT}.{uuid.uuid4().hex}"
-        os.symlink(directory.name, link)
-        os.replace(link, self.current)
+        try:
+            os.symlink(directory.name, link)
+            os.replace(link, self.current)
+        except BaseException:
+            link.unlink(missing_ok=True)
+            raise
         self.remove_stale_generations()
 
     def remove_stale_generations(self) -> None:
@@ -147,14 +250,18 @@ class IndexStore:
                 shutil.rmtree(path, ignore_errors=True)
 
     @contextlib.contextmanager
-    def write_lock(self, timeout: float = 30.0) -> Iterator[None]:
-        """Hold the one writer lock, waiting up to `timeout` seconds for another writer.
+    def write_lock(
+        self, timeout: float = 30.0, on_wait: Callable[[], None] | None = None
+    ) -> Iterator[None]:
+        """Hold the one writer lock, waiting up to `timeout` seconds for another writer;
+        `on_wait` is called once if it has to wait, so that a user knows why nothing happens.
 
         An flock dies with its process, so a crashed writer never leaves a stale lock.
         """
         self.root.mkdir(parents=True, exist_ok=True)
         with open(self.root / LOCK_FILE, "a+") as handle:
             deadline = time.monotonic() + timeout
+            waiting = False
             while True:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -162,6 +269,9 @@ class IndexStore:
                 except OSError as exc:
                     if exc.errno not in (errno.EAGAIN, errno.EACCES):
                         raise
+                    if on_wait is not None and not waiting:
+                        on_wait()
+                    waiting = True
                     if time.monotonic() >= deadline:
                         raise IndexBusy(
                             f"another process is writing the index in {self.root}; "
@@ -174,29 +284,57 @@ class IndexStore:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-class _OpeningStorage(FileStorage):
-    """Whoosh's file storage without memory maps, remembering the files opened while an index
-    is being opened.
+class _TrackingStorage(FileStorage):
+    """Whoosh's file storage without memory maps, remembering the files and locks it opens
+    while an index is being opened or written.
 
-    Whoosh does not close a table of contents it fails to parse; `close_opened` does.
+    Whoosh does not close a table of contents it fails to parse, nor a failed writer's files;
+    `close_tracked` does. A writer's temporary storages share the list.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, tracked: list | None = None) -> None:
         # Plain reads, not memory maps: a mapped index counts whole in the server's memory
         # (475 MB at 20,000 releases against 78 MB), for a few percent of speed.
         super().__init__(path, supports_mmap=False)
-        self.opened: list | None = []
+        self.tracked: list | None = [] if tracked is None else tracked
+
+    def start_tracking(self) -> None:
+        self.tracked = []
+
+    def stop_tracking(self) -> None:
+        self.tracked = None
+
+    def _track(self, item):
+        if self.tracked is not None:
+            self.tracked.append(item)
+        return item
 
     def open_file(self, name, **kwargs):
-        handle = super().open_file(name, **kwargs)
-        if self.opened is not None:
-            self.opened.append(handle)
-        return handle
+        return self._track(super().open_file(name, **kwargs))
 
-    def close_opened(self) -> None:
-        for handle in self.opened or ():
-            if not getattr(handle, "is_closed", False):  # Whoosh refuses a second close
-                handle.close()
+    def create_file(self, name, **kwargs):
+        return self._track(super().create_file(name, **kwargs))
+
+    def lock(self, name):
+        return self._track(super().lock(name))
+
+    def temp_storage(self, name=None):
+        path = os.path.join(self.folder, name or f"{uuid.uuid4().hex}.tmp")
+        return _TrackingStorage(path, self.tracked).create()
+
+    def close_tracked(self) -> None:
+        for item in self.tracked or ():
+            with contextlib.suppress(Exception):  # a full disk fails the flush: close anyway
+                if isinstance(item, StructFile):
+                    if not item.is_closed:  # Whoosh refuses a second close
+                        item.close()
+                elif getattr(item, "fd", None) is not None:  # a lock still held
+                    item.release()
+            raw = getattr(item, "file", None)
+            if raw is not None and not getattr(raw, "closed", True):
+                with contextlib.suppress(Exception):
+                    raw.close()
+        self.tracked = []
 
 
 def _now() -> str:
