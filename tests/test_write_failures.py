@@ -94,7 +94,8 @@ def files_of(index_dir: Path) -> dict[str, int]:
 def assert_last_commit_answers(corpus: Path, index_dir: Path, total: int) -> None:
     result = orbite("search", "--json", marker(7), "--corpus", corpus, "--index", index_dir)
     assert result.returncode == 0, result.stderr
-    assert [r["id"] for r in json.loads(result.stdout)["results"]] == ["cp-00007"]
+    # The release with the word first (the last word also finds words it begins).
+    assert json.loads(result.stdout)["results"][0]["id"] == "cp-00007"
     listing = orbite("search", "--json", "--corpus", corpus, "--index", index_dir)
     assert json.loads(listing.stdout)["total"] == total
 
