@@ -186,10 +186,10 @@ def test_an_index_folder_that_vanishes_while_written_is_one_line(
     write_releases(corpus, range(30, 60))
     load = indexing.load_release
 
-    def vanish_midway(corpus_file, gazetteer):
+    def vanish_midway(corpus_file, *args):
         if corpus_file.id == "cp-00045":
             shutil.rmtree(index_dir)
-        return load(corpus_file, gazetteer)
+        return load(corpus_file, *args)
 
     monkeypatch.setattr(indexing, "load_release", vanish_midway)
     with pytest.raises(IndexWriteError) as failure:
