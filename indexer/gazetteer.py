@@ -27,7 +27,7 @@ MISSION = "mission"
 USER_FILE_NAME = "gazetteer.yaml"
 
 _SECTIONS = {AGENCY: "agencies", MISSION: "missions"}
-_ENTRY_KEYS = ("name", "aliases", "case_sensitive")
+_ENTRY_KEYS = ("name", "aliases", "case_sensitive", "family")
 _SEPARATORS = re.compile(r"[\s-]+")
 # Inside a name a space and a hyphen are interchangeable (a name may also wrap onto the next line);
 # between letters and digits the separator may be left out: "Sentinel-6", "Sentinel 6", "Sentinel6".
@@ -47,6 +47,7 @@ class Entity:
     kind: str
     name: str
     aliases: tuple[str, ...]
+    family: str | None = None  # the canonical name of the entity it is a member of
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class _Entry:
     kind: str
     names: list[str]
     case_sensitive: list[str] = field(default_factory=list)
+    family: str | None = None
 
 
 class Gazetteer:
@@ -79,8 +81,9 @@ class Gazetteer:
         self._folded_names: set[str] = set()
         for entry in entries:
             self._add(entry, source)
+        self._link_families(source)
         self._regex = _compile(self._folded_names)
-        payload = json.dumps([[e.kind, e.names, e.case_sensitive] for e in entries])
+        payload = json.dumps([[e.kind, e.names, e.case_sensitive, e.family] for e in entries])
         self.fingerprint = hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
     @classmethod
@@ -145,7 +148,7 @@ class Gazetteer:
         for name in entry.names:
             by_key.setdefault(name_key(name), name)
             self._folded_names.add(fold(name))
-        entity = Entity(entry.kind, entry.names[0], tuple(by_key.values()))
+        entity = Entity(entry.kind, entry.names[0], tuple(by_key.values()), entry.family)
         for key, name in by_key.items():
             other = self._index.get(key)
             if other is not None:
@@ -156,6 +159,24 @@ class Gazetteer:
             spellings = {_case_key(n) for n in entry.case_sensitive if name_key(n) == key}
             self._index[key] = (entity, frozenset(spellings) if spellings else None)
         self._entities.append(entity)
+
+    def _link_families(self, source: str) -> None:
+        """Give each member its family's canonical name; a family that is not an entity of the
+        same kind is an error, not a name silently never found."""
+        for number, entity in enumerate(self._entities):
+            if entity.family is None:
+                continue
+            hit = self._index.get(name_key(entity.family))
+            if hit is None or hit[0].kind != entity.kind or hit[0] is entity:
+                raise GazetteerError(
+                    f"{source}: {entity.name!r} has family {entity.family!r},"
+                    f" which is not another {entity.kind} of the gazetteer"
+                )
+            member = Entity(entity.kind, entity.name, entity.aliases, hit[0].name)
+            self._entities[number] = member
+            for name in entity.aliases:
+                key = name_key(name)
+                self._index[key] = (member, self._index[key][1])
 
 
 def _check_kind(kind: str) -> None:
@@ -213,7 +234,11 @@ def _parse_entry(item: Any, kind: str, where: str) -> _Entry:
             raise GazetteerError(f"{where}: unknown key {key!r} (expected {expected})")
     aliases = _names(item.get("aliases"), f"{where}: 'aliases'")
     case_sensitive = _names(item.get("case_sensitive"), f"{where}: 'case_sensitive'")
-    return _Entry(kind, [item["name"].strip(), *aliases, *case_sensitive], case_sensitive)
+    family = item.get("family")
+    if family is not None and not _is_name(family):
+        raise GazetteerError(f"{where}: 'family' must be the name of another entry")
+    names = [item["name"].strip(), *aliases, *case_sensitive]
+    return _Entry(kind, names, case_sensitive, family.strip() if family else None)
 
 
 def _names(value: Any, where: str) -> list[str]:
@@ -239,7 +264,7 @@ def _merge(base: list[_Entry], extra: list[_Entry]) -> list[_Entry]:
     The corpus owner has the last word: a name the user file gives to an entry is taken away
     from any other packaged entry, and a packaged entry that loses its canonical name is left out.
     """
-    packaged = [_Entry(e.kind, list(e.names), list(e.case_sensitive)) for e in base]
+    packaged = [_Entry(e.kind, list(e.names), list(e.case_sensitive), e.family) for e in base]
     by_name = {(e.kind, name_key(e.names[0])): e for e in packaged}
     added: list[_Entry] = []
     claims: dict[str, _Entry] = {}
@@ -250,6 +275,7 @@ def _merge(base: list[_Entry], extra: list[_Entry]) -> list[_Entry]:
         else:
             target.names.extend(entry.names[1:])
             target.case_sensitive.extend(entry.case_sensitive)
+            target.family = entry.family or target.family
         claims.update((name_key(name), target) for name in entry.names)
     kept = [_unclaimed(entry, claims) for entry in packaged]
     return [entry for entry in kept if entry is not None] + added

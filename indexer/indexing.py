@@ -198,13 +198,16 @@ def load_release(
 def release_fields(release: Release, corpus_file: CorpusFile, sha256: str) -> dict[str, object]:
     """The Whoosh document of a release."""
     date = release.date
+    # Exact forms and word pairs also hold the header lines (a number, a dateline), once.
+    header = [line for line in release.header if line != release.title]
+    whole = "\n".join([release.title, *header, release.text])
     fields: dict[str, object] = {
         "id": release.id,
         "source": release.source,
         "title": release.title,
         "body": release.text,
-        "exact": f"{release.title}\n{release.text}",
-        "pairs": f"{release.title}\n{release.text}",
+        "exact": whole,
+        "pairs": whole,
         "agency": ",".join(entity_key(name) for name in release.agencies),
         "mission": ",".join(entity_key(name) for name in release.missions),
         "date": date.isoformat() if date else None,

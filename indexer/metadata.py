@@ -11,45 +11,61 @@ import bisect
 import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from indexer.dates import MONTHS
+from indexer.chrome import is_chrome, is_head_chrome
+from indexer.dates import dates_in
 from indexer.embargo import find_embargo, is_embargo_line
 from indexer.gazetteer import AGENCY, MISSION, Gazetteer, Mention
 from indexer.normalize import fold, fold_with_offsets, normalize_apostrophes
+from indexer.numbering import find_number, without_number
 from indexer.release import Document, Release
 
-HEAD_LINES = 10  # the head of a release: its first non-empty lines...
+HEAD_LINES = 10  # the head of a release: its first non-empty lines that are not chrome...
 HEAD_CHARS = 600  # ...and at most this many characters of them
+HEAD_SCAN = 60  # lines looked at for the head, chrome included: a page's menus end before that
 TITLE_MAX = 200  # a longer first line is a paragraph, not a headline
 TITLE_CUT = 120  # where a paragraph standing in for a title is cut
 
-_ABBREVIATIONS = {"janv": 1, "fevr": 2, "fev": 2, "avr": 4, "juil": 7, "sept": 9, "sep": 9}
-_ABBREVIATIONS |= {"oct": 10, "nov": 11, "dec": 12}
-_MONTHS = {fold(name): number for number, name in enumerate(MONTHS, 1)} | _ABBREVIATIONS
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_YEAR = r"(?:19|20)\d\d"
-# Matched on folded text: "1er Juin 2021", "3 févr. 2021", "12/03/2024" (day first), "2023-04-14".
-_DATE = re.compile(
-    rf"(?<!\d)(?P<day>\d{{1,2}})(?:er)?[^\S\n]+(?P<month>{_MONTH})\.?[^\S\n]+(?P<year>{_YEAR})(?!\d)"
-    rf"|(?<![\d/.-])(?P<nday>\d{{1,2}})(?P<sep>[/.-])(?P<nmonth>\d{{1,2}})(?P=sep)(?P<nyear>{_YEAR})"
-    rf"(?![\d/.-])"
-    rf"|(?<![\d-])(?P<iyear>{_YEAR})-(?P<imonth>\d\d)-(?P<iday>\d\d)(?![\d-])"
-)
-# "CP111-2020", "CP 028-2018", "CP n°12-2021", "cp 12/2021".
-_RELEASE = re.compile(
-    r"(?<!\w)CP[^\S\n]*(?:n[°º]|no\.?)?[^\S\n]*(\d{1,4})[^\S\n]*[-‐‑–/][^\S\n]*((?:19|20)\d\d)(?!\d)",
-    re.IGNORECASE,
+_WEEKDAYS = (
+    "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+    "|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 )
 # What may surround a date on a dateline: "Paris, le lundi 16 décembre 2022", "Le Bourget, 5 juin".
 _DATELINE = re.compile(
     r"(?:[A-ZÀ-Ý][\w'’-]*(?:[ -][A-ZÀ-Ý][\w'’-]*)?[^\S\n]*,)?[^\S\n]*(?i:le\b)?[^\S\n]*"
-    r"(?i:(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)\b)?[\s.,:;|()–—-]*"
+    rf"(?i:(?:{_WEEKDAYS})\b)?[\s.,:;|()–—-]*"
 )
+# Labels that say which date a date is (matched on folded text, just before the date).
+_PUBLISHED = re.compile(
+    r"(?:date de publication|publiee?s?|published|posted|mise? en ligne|diffusee?|publication)"
+    rf"(?:[^\S\n]+(?:le|on|the|du))?[\s:,]*(?:(?:{_WEEKDAYS})[\s,]*)?(?:le[^\S\n]+)?"
+)
+_UPDATED = re.compile(
+    r"(?:last[^\S\n]+)?(?:updated?|mise?[^\S\n]+a[^\S\n]+jour|modifiee?|actualisee?"
+    r"|derniere[^\S\n]+(?:mise[^\S\n]+a[^\S\n]+jour|modification)|modification)"
+)
+_TIME = re.compile(
+    r"(?i:\b(?:à|a|at)[^\S\n]+)?(?<!\d)\d{1,2}[^\S\n]*[h:][^\S\n]*\d{0,2}(?!\d)"
+    r"(?i:[^\S\n]*(?:CET|CEST|UTC|GMT|heure de Paris))?"
+)
+# Date labels as they appear in a line, accents or not: what remains of "Publié le 3 mai 2021".
+_DATE_LABELS = re.compile(
+    r"(?:date[^\S\n]+de[^\S\n]+publication|publi[ée]e?s?|published|posted|mise?[^\S\n]+en"
+    r"[^\S\n]+ligne|diffus[ée]e?|(?:last[^\S\n]+)?updated?|mise?[^\S\n]+[àa][^\S\n]+jour"
+    r"|modifi[ée]e?)(?:[^\S\n]+(?:le|on))?(?![\w])",
+    re.IGNORECASE,
+)
+# What separates a page title from the site's name: "Lancement de SWOT | CNES".
+_SITE_SEPARATORS = re.compile(r"[^\S\n]+[|–—-][^\S\n]+|[^\S\n]*[|][^\S\n]*")
+_BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n)+")
 _LABELS = frozenset({
     "communique", "communique de presse", "communique de presse commun", "communique commun",
     "information presse", "informations presse", "dossier de presse", "press release",
-    "note aux redactions", "invitation presse", "avis aux medias",
+    "note aux redactions", "invitation presse", "avis aux medias", "news release",
+    "communique de presse conjoint", "joint press release",
 })  # fmt: skip
 # A line such as "CONTACTS", "### Contact presse :", "Relations presse", "Contacts médias".
 _CONTACT_HEADING = re.compile(
@@ -75,54 +91,69 @@ _NOT_NAMES = frozenset({
 })  # fmt: skip
 
 
+@dataclass(frozen=True)
+class _Line:
+    """A non-empty line of the head: stripped, where it is in the text, and whether it is chrome."""
+
+    text: str
+    number: int  # its index among the text's lines
+    chrome: bool
+
+
 def extract_release(doc_id: str, source: str, document: Document, gazetteer: Gazetteer) -> Release:
     """Build the Release: front matter values (title, date, release, agencies, missions) win over
-    extraction; everything else is extracted from document.text (and document.title for HTML)."""
-    meta, text = document.front_matter, document.text
+    extraction; everything else is extracted from document.text (and document.title for HTML).
+
+    The release's text is the document's without its header lines (label, dateline, number,
+    headline), which it shows as metadata, and without site chrome, which is no part of it.
+    """
+    meta = document.front_matter
+    lines = document.text.split("\n")
+    head = _read_head(lines, gazetteer)
+    declared_title = _clean(_scalar(meta.get("title")))
+    title, title_line = _title(head, declared_title or document.title, gazetteer)
+    header, text = _split(lines, head, title_line)
     agencies = _declared_names(meta.get("agencies"), AGENCY, gazetteer)
     missions = _declared_names(meta.get("missions"), MISSION, gazetteer)
     if agencies is None or missions is None:
-        found_agencies, found_missions = find_entities(text, gazetteer)
+        found_agencies, found_missions = find_entities("\n".join([*header, "", text]), gazetteer)
         agencies = found_agencies if agencies is None else agencies
         missions = found_missions if missions is None else missions
     return Release(
         id=doc_id,
         source=source,
-        title=_clean(_scalar(meta.get("title"))) or find_title(text, document.title),
+        title=declared_title or title,
         text=text,
-        date=_declared_date(meta.get("date")) or find_date(text) or document.date,
-        release=_declared_release(meta.get("release")) or find_release_number(text),
+        date=_declared_date(meta.get("date")) or _head_date(head) or document.date,
+        release=_declared_release(meta.get("release")) or _head_number(head),
         agencies=tuple(agencies),
         missions=tuple(missions),
-        embargo=find_embargo(text, meta),
+        header=tuple(header),
+        embargo=find_embargo(document.text, meta),
     )
 
 
 def find_date(text: str) -> dt.date | None:
-    """The release's own date: the first valid date in its head, not one from the body."""
-    return next((date for _, date in _dates(fold(_head(text)))), None)
+    """The release's own date, read in its head: a "Publié le / Published on" date first, then
+    a dateline, then a date opening a sentence, then one inside a sentence, then "mis à jour /
+    Last updated"; the first of the best kind. Never a date from the body."""
+    return _head_date(_read_head(text.split("\n")))
 
 
 def find_release_number(text: str) -> str | None:
-    """The release number written in the head, normalised as "CP028-2018"."""
-    match = _RELEASE.search(_head(text))
-    return f"CP{match[1]}-{match[2]}" if match else None
+    """The release number written in the head, normalised (see `indexer.numbering`)."""
+    return _head_number(_read_head(text.split("\n")))
 
 
-def find_title(text: str, declared: str | None = None) -> str:
-    """The headline: the declared one, else the first head line that is not a label or dateline."""
-    title = _clean(declared or "")
-    if title and not _is_heading_noise(title):
-        return title
-    lines = [_clean(line) for line in _head_lines(text)]
-    for line in lines:
-        if not _is_heading_noise(line):
-            return line if len(line) <= TITLE_MAX else _shorten(line)
-    return _shorten(lines[0]) if lines else ""
+def find_title(text: str, declared: str | None = None, gazetteer: Gazetteer | None = None) -> str:
+    """The headline: the declared one, else the first head line that is not a label, a date or
+    dateline, a number, a caption or other site chrome; without its number or site name."""
+    return _title(_read_head(text.split("\n"), gazetteer), declared, gazetteer)[0]
 
 
 def find_entities(text: str, gazetteer: Gazetteer) -> tuple[list[str], list[str]]:
-    """Agencies and missions named in the release, canonical, in order of first mention.
+    """Agencies and missions named in the release, canonical, in order of first mention; a
+    numbered member of a family ("Sentinel-2A") names its family ("Sentinel-2") right after it.
 
     The closing contact block, e-mail addresses and URLs are left out: "presse@cnes.fr" does not
     make a release about CNES.
@@ -130,6 +161,7 @@ def find_entities(text: str, gazetteer: Gazetteer) -> tuple[list[str], list[str]
     body = _without_links(_without_contacts(text))
     mentions = gazetteer.find(body)
     found = [(m.start, m.entity.kind, m.entity.name) for m in mentions]
+    found += [(m.start, m.entity.kind, m.entity.family) for m in mentions if m.entity.family]
     found += [(start, MISSION, name) for start, name in _cued_names(body, mentions, gazetteer)]
     found.sort(key=lambda item: item[0])
     agencies = _unique(name for _, kind, name in found if kind == AGENCY)
@@ -137,45 +169,115 @@ def find_entities(text: str, gazetteer: Gazetteer) -> tuple[list[str], list[str]
     return agencies, missions
 
 
-def _head_lines(text: str) -> list[str]:
-    """The first non-empty lines, where a release puts its dateline, number and headline.
-
-    An embargo line is none of them ("Sous embargo jusqu'au 14 avril 2031": not the date).
-    """
-    lines: list[str] = []
-    for line in text.splitlines():
-        if line.strip() and not is_embargo_line(line):
-            lines.append(line.strip())
-            if len(lines) == HEAD_LINES:
-                break
-    return lines
-
-
-def _head(text: str) -> str:
-    """The dateline zone: the head lines, cut at HEAD_CHARS characters."""
-    return "\n".join(_head_lines(text))[:HEAD_CHARS]
-
-
-def _dates(folded: str) -> Iterator[tuple[re.Match[str], dt.date]]:
-    """Every valid date written in a folded text, in order."""
-    for match in _DATE.finditer(folded):
-        date = _to_date(match)
-        if date is not None:
-            yield match, date
+def _read_head(lines: list[str], gazetteer: Gazetteer | None = None) -> list[_Line]:
+    """The head: its first HEAD_LINES non-empty lines that are not chrome, and the chrome
+    lines among and before them (a saved page's menus, breadcrumbs, captions; before the
+    headline, also tag bullets and the site's name)."""
+    head: list[_Line] = []
+    kept = seen = 0
+    before_headline = True  # tag bullets and the site's name come before it; after, a list
+    for number, raw in enumerate(lines):
+        line = raw.strip()
+        if not line:
+            continue
+        seen += 1
+        if seen > HEAD_SCAN or kept == HEAD_LINES:
+            break
+        chrome = is_chrome(line) or (
+            before_headline and (is_head_chrome(line) or _is_site_name(line, gazetteer))
+        )
+        head.append(_Line(line, number, chrome))
+        kept += not chrome
+        before_headline = before_headline and (chrome or _is_heading_noise(line))
+    return head
 
 
-def _to_date(match: re.Match[str]) -> dt.date | None:
-    """The date a `_DATE` match spells, or None for an impossible one such as 31 February."""
-    if match["month"]:
-        year, month, day = match["year"], _MONTHS[match["month"]], match["day"]
-    elif match["nmonth"]:
-        year, month, day = match["nyear"], match["nmonth"], match["nday"]
-    else:
-        year, month, day = match["iyear"], match["imonth"], match["iday"]
-    try:
-        return dt.date(int(year), int(month), int(day))
-    except ValueError:
-        return None
+def _zone(head: list[_Line]) -> Iterator[tuple[_Line, str]]:
+    """Head lines with the part of each that the dateline zone holds (HEAD_CHARS characters of
+    lines that are not chrome; chrome lines whole)."""
+    budget = HEAD_CHARS
+    for line in head:
+        if line.chrome:
+            yield line, line.text
+        elif budget > 0:
+            yield line, line.text[:budget]
+            budget -= len(line.text) + 1
+
+
+def _head_date(head: list[_Line]) -> dt.date | None:
+    best: tuple[int, dt.date] | None = None
+    for line, part in _zone(head):
+        for rank, date in _ranked_dates(line, part):
+            if best is None or rank < best[0]:
+                best = (rank, date)
+    return best[1] if best else None
+
+
+def _ranked_dates(line: _Line, part: str) -> Iterator[tuple[int, dt.date]]:
+    """The dates of a head line, each with its rank: 0 published, 1 a dateline, 2 opening a
+    sentence, 3 inside one, 4 an update or a caption."""
+    if is_embargo_line(line.text):  # "Sous embargo jusqu'au 14 avril 2031": not its date
+        return
+    folded, offsets = fold_with_offsets(part)
+    noise = not line.chrome and _is_heading_noise(line.text)
+    previous = 0
+    for match, date in dates_in(folded):
+        before = folded[previous : match.start()].strip(" \t|,;:–—-(")
+        if _PUBLISHED.fullmatch(before):
+            rank = 0
+        elif line.chrome or _UPDATED.search(before):
+            rank = 4
+        elif noise:
+            rank = 1
+        else:
+            start = offsets[match.start()] if offsets else match.start()
+            rank = 2 if previous == 0 and _DATELINE.fullmatch(part[:start]) else 3
+        previous = match.end()
+        yield rank, date
+
+
+def _head_number(head: list[_Line]) -> str | None:
+    zone = "\n".join(part for line, part in _zone(head) if not line.chrome)
+    return find_number(zone)
+
+
+def _title(
+    head: list[_Line], declared: str | None, gazetteer: Gazetteer | None
+) -> tuple[str, int | None]:
+    """The headline, and the number of the line it was read from when it is that whole line."""
+    candidates = [line for line in head if not line.chrome]
+    title = _without_site_name(_clean(declared or ""), gazetteer)
+    if title and not _is_heading_noise(title) and not is_chrome(title):
+        same = (line for line in candidates if fold(_headline(line.text, gazetteer)) == fold(title))
+        return title, next((line.number for line in same), None)
+    for line in candidates:
+        if not _is_heading_noise(line.text):
+            headline = _headline(line.text, gazetteer)
+            if len(headline) <= TITLE_MAX:
+                return headline, line.number
+            return _shorten(headline), None
+    return (_shorten(_clean(candidates[0].text)), None) if candidates else ("", None)
+
+
+def _headline(line: str, gazetteer: Gazetteer | None) -> str:
+    """A head line as a title: without markup, its release number, or the site's name."""
+    return _without_site_name(_clean(without_number(_clean(line))), gazetteer)
+
+
+def _split(lines: list[str], head: list[_Line], title_line: int | None) -> tuple[list[str], str]:
+    """The header lines (what opens the release before its text: labels, datelines, number,
+    headline), and the text: the rest, without site chrome."""
+    dropped = {line.number for line in head if line.chrome}
+    header: list[str] = []
+    for line in head:
+        if line.chrome:
+            continue
+        if line.number != title_line and not _is_heading_noise(line.text):
+            break
+        header.append(line.text)
+        dropped.add(line.number)
+    kept = [raw for number, raw in enumerate(lines) if number not in dropped and not is_chrome(raw)]
+    return header, _BLANK_LINES.sub("\n\n", "\n".join(kept)).strip()
 
 
 def _clean(line: str) -> str:
@@ -184,20 +286,58 @@ def _clean(line: str) -> str:
     return " ".join(line.strip("*_ \t").split())
 
 
+@lru_cache(maxsize=4096)  # each head line is asked about by the title, date and header rules
 def _is_heading_noise(line: str) -> bool:
-    """True for head lines that are not the headline: labels, dates, datelines, release numbers."""
-    residue = _RELEASE.sub(" ", line)
-    folded, offsets = fold_with_offsets(residue)
-    found = next(_dates(folded), None)
-    if found is not None:
-        offsets = offsets or range(len(residue) + 1)
-        start, end = offsets[found[0].start()], offsets[found[0].end() - 1] + 1
-        residue = residue[:start] + " " + residue[end:]
+    """True for head lines that are not the headline: labels, dates, datelines, release numbers,
+    "Publié le …" lines, embargo lines."""
+    if is_embargo_line(line):
+        return True
+    residue = _TIME.sub(" ", _without_dates(without_number(line)))
+    residue = _DATE_LABELS.sub(" ", residue)
+    words = " ".join(re.sub(r"[^\w']+", " ", fold(residue)).split())
     return (
-        " ".join(re.sub(r"[^\w']+", " ", fold(residue)).split()) in _LABELS
+        not words
+        or words in _LABELS
         or _DATELINE.fullmatch(residue.strip()) is not None
         or _CONTACT_HEADING.fullmatch(residue) is not None
     )
+
+
+def _without_dates(line: str) -> str:
+    """The line with every date it holds blanked out."""
+    folded, offsets = fold_with_offsets(line)
+    pieces, cursor = [], 0
+    for match, _ in dates_in(folded):
+        start, end = match.span()
+        if offsets is not None:
+            start, end = offsets[start], offsets[end - 1] + 1
+        pieces.append(line[cursor:start])
+        cursor = end
+    return " ".join([*pieces, line[cursor:]])
+
+
+def _is_site_name(line: str, gazetteer: Gazetteer | None) -> bool:
+    """True for a line that only names agencies: the site's name atop every page ("CNES",
+    "ESA - European Space Agency"), not a headline."""
+    if gazetteer is None:
+        return False
+    mentions = [m for m in gazetteer.find(line) if m.entity.kind == AGENCY]
+    if not mentions:
+        return False
+    rest = line
+    for mention in reversed(mentions):
+        rest = rest[: mention.start] + " " + rest[mention.end :]
+    return re.search(r"\w", rest) is None
+
+
+def _without_site_name(title: str, gazetteer: Gazetteer | None) -> str:
+    """ "Lancement de SWOT | CNES" -> "Lancement de SWOT": a page title's site part removed."""
+    parts = _SITE_SEPARATORS.split(title)
+    while len(parts) > 1 and (_is_site_name(parts[-1], gazetteer) or is_chrome(parts[-1])):
+        parts.pop()
+    while len(parts) > 1 and (_is_site_name(parts[0], gazetteer) or is_chrome(parts[0])):
+        parts.pop(0)
+    return title if len(parts) == len(_SITE_SEPARATORS.split(title)) else " - ".join(parts)
 
 
 def _shorten(line: str) -> str:
@@ -270,14 +410,13 @@ def _declared_date(value: Any) -> dt.date | None:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    return next((date for _, date in _dates(fold(_scalar(value)))), None)
+    return next((date for _, date in dates_in(fold(_scalar(value)))), None)
 
 
 def _declared_release(value: Any) -> str | None:
     """A front matter release number, normalised when it has the usual form."""
     text = _scalar(value).strip()
-    match = _RELEASE.search(text)
-    return f"CP{match[1]}-{match[2]}" if match else text or None
+    return find_number(text) or text or None
 
 
 def _declared_names(value: Any, kind: str, gazetteer: Gazetteer) -> list[str] | None:

@@ -29,7 +29,12 @@ class Document:
 
 @dataclass(frozen=True)
 class Release:
-    """A press release as Orbite indexes and shows it."""
+    """A press release as Orbite indexes and shows it.
+
+    `text` is the release's own text: without its header lines, which `header` keeps (the
+    label, dateline, number and headline that open it; shown once, as metadata), and without
+    site chrome (menus, captions, share buttons), which is no part of it.
+    """
 
     id: str
     source: str
@@ -40,6 +45,7 @@ class Release:
     agencies: tuple[str, ...] = ()
     missions: tuple[str, ...] = ()
     embargo: dt.datetime | None = None  # timezone-aware: hidden from the public until then
+    header: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of a release (dates as ISO strings)."""
@@ -52,6 +58,7 @@ class Release:
             "missions": list(self.missions),
             "embargo": self.embargo.isoformat() if self.embargo else None,
             "text": self.text,
+            "header": list(self.header),
             "source": self.source,
         }
 

@@ -10,7 +10,7 @@ from indexer.normalize import fold
 
 # Bump when the schema, the analyzers or the stored layout change: an index written with
 # another version is rebuilt from the corpus instead of being misread.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 TITLE_BOOST = 3.0
 EXACT_BOOST = 1.5

@@ -52,6 +52,39 @@ def gazetteer() -> Gazetteer:
         ("27 sept. 2019", dt.date(2019, 9, 27)),
         ("COMMUNIQUÉ DE PRESSE\n\nCP111-2020\n\n28 septembre 2020", dt.date(2020, 9, 28)),
         ("31/02/2020\n5 mars 2018", dt.date(2018, 3, 5)),  # the first valid date
+        # English month names, as European bodies write them on French pages
+        ("8 June 2015", dt.date(2015, 6, 8)),
+        ("21st January 2016", dt.date(2016, 1, 21)),
+        ("January 21, 2016", dt.date(2016, 1, 21)),
+        ("Jan. 21, 2016", dt.date(2016, 1, 21)),
+        ("3 May 2019", dt.date(2019, 5, 3)),
+        # several dates: the publication date wins over updates and dates in sentences
+        ("Publié le 02 juillet 2024", dt.date(2024, 7, 2)),
+        ("Publié le 12/10/2011 à 14h54", dt.date(2011, 10, 12)),
+        ("Published on 21 January 2016 | Last Updated 05 November 2024", dt.date(2016, 1, 21)),
+        ("Last Updated 05 November 2024\nPublished on 21 January 2016", dt.date(2016, 1, 21)),
+        ("Mis à jour le 05/11/2024\nActualités\nPublié le lundi 3 mars 2024", dt.date(2024, 3, 3)),
+        (
+            "Dernière mise à jour : 5 novembre 2024\nDate de publication : 12/03/2024",
+            dt.date(2024, 3, 12),
+        ),
+        ("Last Updated 05 November 2024", dt.date(2024, 11, 5)),  # nothing better
+        ("SOUS EMBARGO JUSQU'AU 14 AVRIL 2031 À 10H00\n12 avril 2031", dt.date(2031, 4, 12)),
+        ("Embargoed until 12 March 2031 10:00 CET\nTitre\n8 March 2031", dt.date(2031, 3, 8)),
+        (
+            "Titre\nLe 3 mars 2024, Ariane 6 a décollé.\nToulouse, le 5 mars 2024",
+            dt.date(2024, 3, 5),
+        ),
+        (
+            "Titre\nAriane 6 a décollé le 3 mars 2024.\nParis, 5 mars 2024 – Le CNES salue",
+            dt.date(2024, 3, 5),
+        ),
+        ("Titre\nAriane 6 a décollé le 3 mars 2024 depuis Kourou.", dt.date(2024, 3, 3)),
+        # chrome lines do not count against the head's ten lines
+        (
+            "\n".join(["Accueil", "Actualités", "Presse", "English German"] * 4) + "\n1 mai 2020",
+            dt.date(2020, 5, 1),
+        ),
     ],
 )
 def test_find_date(head: str, expected: dt.date) -> None:
@@ -67,6 +100,7 @@ def test_find_date(head: str, expected: dt.date) -> None:
         f"31 février 2020\n\nTitre\n\n{BODY}",
         f"Titre\n\nDepuis mars 2020, le CNES...\n\n{BODY}",  # no day
         f"CP111-2020\n\nTitre\n\n{BODY}",  # a release number is not a date
+        f"SOUS EMBARGO JUSQU'AU 14 AVRIL 2031\n\nTitre\n\n{BODY}",  # nor is an embargo
         "Titre\n" + "Ligne\n" * 10 + "28 septembre 2020\n",  # after the tenth line
         f"Titre\n\n{BODY * 3}\n\n28 septembre 2020\n",  # after the 600th character
         "",
@@ -90,6 +124,13 @@ def test_no_date(text: str) -> None:
         ("CP N° 12 – 2021", "CP12-2021"),
         ("Communiqué CP124/2019", "CP124-2019"),
         ("28 septembre 2020 – CP111-2020", "CP111-2020"),
+        ("N° 18–2015: Rosetta arrive près de la comète", "N°18-2015"),  # ESA
+        ("N°18-2015 : Rosetta", "N°18-2015"),
+        ("ESA N° 7–2016", "N°7-2016"),
+        ("CP n°12-2023", "CP12-2023"),
+        ("Communiqué n° 045", "N°045"),
+        ("Communiqué de presse N°7", "N°7"),
+        ("Le lancement de Bion-M N°2", None),  # a name, not a number
         ("CP111", None),  # no year
         ("ACP111-2020", None),  # inside a word
         ("Titre", None),
@@ -130,6 +171,35 @@ DATED_TITLE = "Lancement réussi de SVOM, le 22 juin 2024"
         (DATED_TITLE, DATED_TITLE),  # a dated headline is not a dateline
         ("COMMUNIQUÉ DE PRESSE\n28 septembre 2020", "COMMUNIQUÉ DE PRESSE"),  # nothing else
         ("", ""),
+        ("SOUS EMBARGO JUSQU'AU 14 AVRIL 2031 À 10H00\nLe titre", "Le titre"),
+        ("Embargo : 12/03/2031 10:00\n\n12 mars 2031\nLe titre", "Le titre"),
+        # numbering schemes: the title is the headline without its number
+        (
+            "N° 18–2015: Rosetta arrive près de la comète\nTexte.",
+            "Rosetta arrive près de la comète",
+        ),
+        ("Communiqué n° 045\nLe titre", "Le titre"),
+        ("Le titre – CP111-2020\nTexte.", "Le titre"),
+        # dates with their labels
+        ("Publié le 02 juillet 2024\nLe titre", "Le titre"),
+        ("Publié le 12/10/2011 à 14h54\nLe titre", "Le titre"),
+        ("Published on 21 January 2016\nLast Updated 05 November 2024\nLe titre", "Le titre"),
+        # site chrome of saved web pages
+        ("Accueil > Actualités > Le titre\nLe titre", "Le titre"),
+        ("Home / News\nLe titre", "Le titre"),
+        ("English German\nLe titre", "Le titre"),
+        ("FR | EN | DE\nLe titre", "Le titre"),
+        ("Actualités\nCommuniqués de presse\nLe titre", "Le titre"),
+        ("Image - Le satellite en orbite\nLe titre", "Le titre"),
+        ("Vue d'artiste du satellite\nLe titre", "Le titre"),
+        ("© CNES/ill. Durand, 2024\nLe titre", "Le titre"),
+        ("Crédits : ESA\nLe titre", "Le titre"),
+        ("• Espace durable\n• Climat\nLe titre", "Le titre"),
+        ("Tags : Espace, Climat\nLe titre", "Le titre"),
+        ("Partager Facebook Twitter\nLe titre", "Le titre"),
+        ("Partager sur LinkedIn\nLe titre", "Le titre"),
+        ("www.cnes.fr\nLe titre", "Le titre"),
+        ("Skip to main content\nLe titre", "Le titre"),
     ],
 )
 def test_find_title(text: str, expected: str) -> None:
@@ -142,6 +212,34 @@ def test_a_paragraph_is_cut_at_a_word_boundary() -> None:
     assert title.endswith("…")
     assert len(title) <= 121
     assert paragraph.startswith(title[:-1] + " ")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("CNES\nLe titre", "Le titre"),  # the site's name atop the page
+        ("ESA - Agence spatiale européenne\nLe titre", "Le titre"),
+        ("EUMETSAT\n\n8 June 2015\nLe titre", "Le titre"),
+        ("Le CNES et la NASA\nTexte", "Le CNES et la NASA"),  # a headline naming agencies
+    ],
+)
+def test_the_site_name_is_not_the_title(gazetteer: Gazetteer, text: str, expected: str) -> None:
+    assert find_title(text, gazetteer=gazetteer) == expected
+
+
+@pytest.mark.parametrize(
+    ("declared", "expected"),
+    [
+        ("Lancement de SWOT | CNES", "Lancement de SWOT"),
+        ("ESA - Lancement de SWOT", "Lancement de SWOT"),
+        ("Lancement de SWOT – Agence spatiale européenne", "Lancement de SWOT"),
+        ("Accueil", "Le titre"),  # chrome is never a title
+    ],
+)
+def test_a_page_title_loses_the_site_name(
+    gazetteer: Gazetteer, declared: str, expected: str
+) -> None:
+    assert find_title("Le titre\n\nTexte.", declared, gazetteer) == expected
 
 
 @pytest.mark.parametrize(
@@ -240,9 +338,61 @@ def test_extract_release_from_text(gazetteer: Gazetteer) -> None:
         "agencies": ["CNES", "NASA"],
         "missions": ["SVOM"],
         "embargo": None,
-        "text": TEXT,
+        "text": "Corps du texte.",
+        "header": ["28 septembre 2020", "CP111-2020", "Le CNES et la NASA lancent SVOM"],
         "source": "doc.md",
     }
+
+
+PAGE = """Accueil > Actualités > Espace
+English German
+CNES
+COMMUNIQUÉ DE PRESSE
+Publié le 02 juillet 2024
+CP12-2024
+• Espace durable
+Le satellite Ulysse est en orbite
+Partager Facebook Twitter
+
+Image - Vue d'artiste du satellite Ulysse © ESA
+
+Le satellite a été placé sur son orbite.
+
+Il sert la NASA.
+Partager Facebook Twitter
+"""
+
+
+def test_header_and_chrome_lines_are_not_the_text(gazetteer: Gazetteer) -> None:
+    release = extract_release("doc", "doc.txt", Document(text=PAGE), gazetteer)
+    assert release.text == "Le satellite a été placé sur son orbite.\n\nIl sert la NASA."
+    assert release.header == (
+        "COMMUNIQUÉ DE PRESSE",
+        "Publié le 02 juillet 2024",
+        "CP12-2024",
+        "Le satellite Ulysse est en orbite",
+    )
+    assert (release.title, release.date, release.release) == (
+        "Le satellite Ulysse est en orbite",
+        dt.date(2024, 7, 2),
+        "CP12-2024",
+    )
+    # A credit or the site's name does not make the release about an agency.
+    assert (release.agencies, release.missions) == (("NASA",), ("Ulysse",))
+
+
+@pytest.mark.parametrize(
+    ("text", "body"),
+    [
+        ("Titre\nParis, le 3 mai 2021\n\nTexte.", "Texte."),  # a dateline after the headline
+        ("SOUS EMBARGO JUSQU'AU 14 AVRIL 2031\nTitre\n\nTexte.", "Texte."),
+        ("Titre\n\nTexte.\n\nTitre", "Texte.\n\nTitre"),  # only the head is the header
+        ("Titre\n\n• Un point\n• Un autre", "• Un point\n• Un autre"),  # a list, not tags
+        ("Texte " * 50, "Texte " * 49 + "Texte"),  # a paragraph standing in for a title stays
+    ],
+)
+def test_the_text_starts_after_the_header(gazetteer: Gazetteer, text: str, body: str) -> None:
+    assert extract_release("d", "d.txt", Document(text=text), gazetteer).text == body
 
 
 def test_front_matter_wins(gazetteer: Gazetteer) -> None:

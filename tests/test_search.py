@@ -166,6 +166,18 @@ def test_snippet_is_escaped_except_marks(make_corpus, open_index) -> None:
     assert "<mark>Lune</mark>" in snippet
 
 
+def test_browse_snippets_start_at_the_text(seed_index) -> None:
+    """An empty query lists releases: each snippet opens on the release's text, not on the
+    label, the dateline, the number or the headline that the card already shows."""
+    results = run(seed_index, per_page=10)["results"]
+    china = next(result for result in results if result["id"] == CHINA_2020)
+    assert china["snippet"].startswith("Lundi 28 septembre 2020, Jean-Yves Le Gall")
+    for result in results:
+        assert result["title"] not in result["snippet"]
+        assert "COMMUNIQUÉ DE PRESSE" not in result["snippet"].upper()
+        assert not result["release"] or result["release"] not in result["snippet"]
+
+
 def test_snippet_finds_the_passage_in_a_long_release(make_corpus, open_index) -> None:
     filler = "Le satellite poursuit sa route. " * 3000
     corpus = make_corpus({"long.txt": f"Titre\n\n{filler}La sonde Ulysse arrive.\n\n{filler}"})

@@ -87,8 +87,9 @@ def test_results_show_title_date_number_badges_and_snippet(seed_client: FlaskCli
     assert '<time datetime="2020-09-28">28 septembre 2020</time>' in html
     agencies = [text(b) for b in select(html, "li", class_="badge-agency")]
     missions = [text(b) for b in select(html, "li", class_="badge-mission")]
-    assert "Agence : IRAP" in agencies and "Mission : Yutu 2" in missions
-    assert "EXPLORATION DE LA <mark>LUNE</mark> ET AU-DELA" in html
+    assert "Agence : CNSA" in agencies and "Mission : Yutu 2" in missions
+    assert "la face cachée de la <mark>Lune</mark>" in html
+    assert china.text.count("COOPERATION SPATIALE") == 1  # the snippet does not repeat the headline
     assert "Non daté" in html  # the undated release
 
 
@@ -438,7 +439,10 @@ def test_release_page(seed_client: FlaskClient) -> None:
 
 def test_release_page_marks_the_query_words(seed_client: FlaskClient) -> None:
     html = page(seed_client, f"/releases/{CHINA_2020}?q=lune")
-    assert "EXPLORATION DE LA <mark>LUNE</mark> ET AU-DELA" in html
+    assert "EXPLORATION DE LA <mark>LUNE</mark> ET AU-DELA</h1>" in html
+    (body,) = select(html, "div", class_="release-text")
+    assert "COOPERATION SPATIALE" not in body.text  # the header lines are shown once, as metadata
+    assert "CP111-2020" not in body.text and "COMMUNIQUÉ DE PRESSE" not in body.text
     assert "sur la face cachée de la <mark>Lune</mark>" in html
     assert [a["href"] for a in select(html, "a") if text(a) == "← Retour aux résultats"] == [
         "/?q=lune"

@@ -64,14 +64,19 @@ def release(release_id: str) -> str:
     if detail is None:
         abort(404, description=f"Aucun communiqué n’a l’identifiant « {release_id} ».")
     q = request.args.get("q", "")
+
+    def marked(q: str) -> tuple[str, str]:  # the headline and the text, the query's words marked
+        return tuple(highlighted_text(index, detail[key], q) for key in ("title", "text"))
+
     try:
-        text_html = highlighted_text(index, detail["text"], q)
+        title_html, text_html = marked(q)
     except BadRequest:  # a query too long to use: show the text unmarked
-        q, text_html = "", highlighted_text(index, detail["text"], "")
+        q, (title_html, text_html) = "", marked("")
     return render_template(
         "release.html",
         release=detail,
         release_date=french_date(detail["date"]),
+        title_html=title_html,
         text_html=text_html,
         q=q,
         back_url=search_url(search_args(request.args)) if q else None,

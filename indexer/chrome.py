@@ -1,0 +1,96 @@
+"""Site furniture ("chrome"): the lines a saved web page carries around a release.
+
+Menus and section names, breadcrumbs ("Accueil > Actualités > …"), language switchers ("English
+German"), share buttons, image captions and credits ("Image - …", "Vue d'artiste …", "© CNES/…"),
+tag lists and "Last Updated …" lines are neither a release's headline nor its text. The shapes
+live in `data/chrome.yaml`; matching is on folded lines, one line at a time, so that a release's
+text does not depend on any other file of its corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import yaml
+
+from indexer.normalize import fold
+
+CAPTION_MAX = 300  # a longer line holding "©" is a paragraph that credits someone, not a credit
+UPDATED_MAX = 100  # "Last Updated 05 November 2024" is short; a longer line is a sentence
+BULLET_WORDS = 4  # "• Espace durable": a bullet this short at the top of a page is a tag
+CRUMBS_MAX = 250  # "Accueil > Actualités > <the page's title>"
+
+_WORD_SEPARATORS = re.compile(r"[\s|/·,•]+")
+_CRUMB = re.compile(r"[^\S\n]+(?:>>?|›|»|/|\|)[^\S\n]+")
+_URL_LINE = re.compile(r"(?:https?://|www\.)\S+")
+_BULLET = re.compile(r"[•▪●◦‣·]\s*(?P<rest>.+)")
+# Words a row of share buttons may hold that are not enough on their own to make one.
+_SHARE_LINKS = frozenset({"sur", "on", "via", "le"})
+
+
+@dataclass(frozen=True)
+class _Shapes:
+    sections: frozenset[str]
+    languages: frozenset[str]
+    share: frozenset[str]
+    prefix: re.Pattern[str]
+
+
+@cache
+def _shapes() -> _Shapes:
+    """The packaged shapes, read once per process."""
+    text = resources.files(__package__).joinpath("data", "chrome.yaml").read_text("utf-8")
+    data = yaml.safe_load(text)
+    prefixes, starts, updated = (
+        "|".join(re.escape(fold(p)) for p in sorted(data[key], key=len, reverse=True))
+        for key in ("prefixes", "caption_starts", "updated")
+    )
+    return _Shapes(
+        sections=frozenset(fold(s) for s in data["sections"]),
+        languages=frozenset(fold(s) for s in data["languages"]),
+        share=frozenset(fold(s) for s in data["share"]),
+        prefix=re.compile(
+            rf"(?:{prefixes})(?:\s*[:|-]|\s*$)|(?:{starts})"
+            rf"|(?=.{{0,{UPDATED_MAX}}}$)(?:{updated})[\s:,]*(?:(?:le|on|the)\s+)?(?:\w+day\s+|\w+di\s+)?\d"
+        ),
+    )
+
+
+def is_chrome(line: str) -> bool:
+    """True for a line of site furniture, wherever it stands in the page."""
+    line = line.strip().strip("*_#").strip()
+    if not line:
+        return False
+    shapes = _shapes()
+    folded = " ".join(fold(line).split())
+    words = [word for word in _WORD_SEPARATORS.split(folded) if word]
+    return (
+        folded.rstrip(" :") in shapes.sections
+        or _is_breadcrumb(line, shapes)
+        or (bool(words) and all(word in shapes.languages for word in words))
+        or (set(words) <= shapes.share and not set(words) <= _SHARE_LINKS)
+        or shapes.prefix.match(folded) is not None
+        or ("©" in line and len(line) <= CAPTION_MAX)
+        or _URL_LINE.fullmatch(line) is not None
+    )
+
+
+def is_head_chrome(line: str) -> bool:
+    """True for furniture that only the top of a page has: short tag bullets ("• Espace durable").
+
+    In a release's body a short bullet is part of a list, so this is asked of head lines only.
+    """
+    bullet = _BULLET.fullmatch(line.strip())
+    return bullet is not None and len(bullet["rest"].split()) <= BULLET_WORDS
+
+
+def _is_breadcrumb(line: str, shapes: _Shapes) -> bool:
+    """Breadcrumbs such as "Accueil > Actualités > SWOT": separators, from a section name."""
+    parts = _CRUMB.split(line)
+    if len(parts) < 2 or len(line) > CRUMBS_MAX or "«" in line:  # « … » quotes are not crumbs
+        return False
+    first = " ".join(fold(parts[0]).split())
+    return first in shapes.sections or (len(parts) >= 3 and any(c in line for c in ">›»"))
