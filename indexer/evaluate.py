@@ -6,7 +6,8 @@ are read once per snapshot, block by block, into a ``{docnum: BM25 weight}`` dic
 is set algebra on those dicts (intersections for AND, unions for OR, differences for NOT),
 which Python runs at C speed. A phrase is the intersection of its word pairs, indexed as terms
 of their own in the ``pairs`` field, so no positions are read. Whoosh remains the index and
-reads the postings; only the evaluation of the common query shapes is ours.
+reads the postings (in bulk through `indexer.engine`, the one module that knows Whoosh's
+internals); only the evaluation of the common query shapes is ours.
 """
 
 from __future__ import annotations
@@ -15,13 +16,12 @@ import math
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from itertools import accumulate, pairwise, repeat
+from itertools import islice, pairwise
 
 from whoosh import query
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.util.numeric import byte_to_length
 
 from indexer.analysis import analyze, pair_term
+from indexer.engine import field_lengths, term_blocks
 from indexer.schema import PAIRS_FIELD
 
 Scores = dict[int, float]
@@ -71,7 +71,8 @@ class Postings:
         live = self.live
         return {
             d: scale * tf / (tf + norms[d])
-            for d, tf in _postings(reader, fieldname, text)
+            for docnums, tfs in term_blocks(reader, fieldname, text)
+            for d, tf in zip(docnums, tfs, strict=True)
             if d in live
         }
 
@@ -85,55 +86,12 @@ class Postings:
         return norms
 
     def lengths(self, fieldname: str) -> list[int]:
-        """Every document's length in `fieldname`, read in bulk from Whoosh's length column."""
+        """Every document's length in `fieldname`, read in bulk once."""
         lengths = self._lengths.get(fieldname)
         if lengths is None:
-            lengths = []
-            for leaf, _ in self.reader.leaf_readers():
-                # Whoosh's per-document reader holds one length byte per document.
-                column = leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
-                count = leaf.doc_count_all()
-                raw = list(column) if column is not None else [0] * count
-                lengths += [byte_to_length(b) for b in raw]
+            lengths = field_lengths(self.reader, fieldname)
             self._lengths[fieldname] = lengths
         return lengths
-
-
-def _postings(reader, fieldname: str, text: str) -> Iterable[tuple[int, float]]:
-    """(docnum, weight) of a term's postings, a whole block at a time (Whoosh's block arrays).
-
-    Deleted documents are not filtered here (the caller keeps live ones), so a segment's
-    deletion filter is unwrapped to reach the on-disk matcher and its blocks.
-    """
-    for leaf, offset in reader.leaf_readers():
-        if (fieldname, text) not in leaf:
-            continue
-        matcher = leaf.postings(fieldname, text)
-        while not hasattr(matcher, "_read_ids") and hasattr(matcher, "child"):
-            matcher = matcher.child
-        if not hasattr(matcher, "_read_ids"):  # not Whoosh 3's block format: one by one
-            yield from ((offset + d, w) for d, w in matcher.items_as("weight"))
-            continue
-        while matcher.is_active():
-            yield from _block(matcher, offset)
-            matcher._next_block()
-
-
-def _block(matcher, offset: int) -> Iterable[tuple[int, float]]:
-    """The (docnum, weight) pairs of the block a Whoosh 3 leaf matcher stands on.
-
-    Decoded here rather than by ``_read_ids``, whose delta decoding is a Python generator.
-    """
-    matcher._read_data()
-    deltas, weights = matcher._data[0], matcher._data[1]
-    ids = accumulate(deltas, initial=offset)
-    next(ids)  # `initial` comes first
-    count = matcher._blocklength
-    if weights is None:
-        weights = repeat(1.0, count)
-    elif isinstance(weights, float):
-        weights = repeat(weights, count)
-    return zip(ids, weights)  # noqa: B905 (repeat() is endless: weights follow the ids)
 
 
 def evaluate(q: query.Query, postings: Postings, searcher) -> Scores:
@@ -159,11 +117,11 @@ def _evaluate(q: query.Query, postings: Postings, searcher) -> Scores:
         return _boosted(_any_of([_evaluate(c, postings, searcher) for c in q.subqueries]), q.boost)
     if isinstance(q, query.Every):
         return dict.fromkeys(postings.live, 0.0)
-    if isinstance(q, query.qcore._NullQuery):
+    if isinstance(q, type(query.NullQuery)):
         return {}
     if isinstance(q, query.MultiTerm):  # wildcard, prefix, fuzzy: the terms it stands for
-        texts = _first(q._btexts(postings.reader), MAX_EXPANSIONS)
-        terms = [query.Term(q.fieldname, _text(t)) for t in texts]
+        expanded = islice(q.expanded_terms(postings.reader), MAX_EXPANSIONS)
+        terms = [query.Term(fieldname, _text(t)) for fieldname, t in expanded]
         return _boosted(_any_of([_evaluate(t, postings, searcher) for t in terms]), q.boost)
     # Any other kind of query: Whoosh's own evaluation, with a flat score.
     return {d: 1.0 for d in searcher.docs_for_query(q) if d in postings.live}
@@ -205,12 +163,3 @@ def _boosted(scores: Scores, boost: float) -> Scores:
 
 def _text(text: str | bytes) -> str:
     return text.decode("utf-8") if isinstance(text, bytes) else text
-
-
-def _first(items: Iterable, count: int) -> list:
-    found = []
-    for item in items:
-        if len(found) == count:
-            break
-        found.append(item)
-    return found
