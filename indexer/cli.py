@@ -19,6 +19,7 @@ from typing import Any
 
 import click
 
+from indexer import synonyms
 from indexer.dates import french_date
 from indexer.indexing import IndexSummary, update_index
 from indexer.readers import SkipFile
@@ -103,6 +104,10 @@ def _say_waiting() -> None:
 def index_command(corpus: Path, index_dir: Path, full: bool, as_json: bool) -> None:
     """Index new, changed and deleted releases of the corpus."""
     summary = run_index(corpus, index_dir, full=full, show_progress=sys.stderr.isatty())
+    try:
+        synonyms.load(corpus)
+    except synonyms.SynonymsError as exc:  # searches ignore the file: say so, index anyway
+        click.echo(f"warning: synonyms ignored: {exc}", err=True)
     if as_json:
         click.echo(json.dumps(summary.to_dict(), ensure_ascii=False))
     else:

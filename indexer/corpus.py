@@ -6,12 +6,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer import synonyms
 from indexer.gazetteer import USER_FILE_NAME
 from indexer.readers import SUPPORTED_SUFFIXES, SkipFile, check_status
 
 # When two files differ only by their extension they would share an id: the first suffix in
 # this order is indexed and the other one is skipped with its reason.
 SUFFIX_PRECEDENCE = (".md", ".markdown", ".html", ".htm", ".txt", ".docx", ".odt", ".pdf", ".eml")
+# Files at the corpus's root that configure Orbite rather than hold a release.
+_SETTINGS_FILES = (USER_FILE_NAME, synonyms.FILE_NAME)
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,8 @@ def release_id(source: str) -> str:
 
 
 def scan_corpus(corpus: Path) -> tuple[dict[str, CorpusFile], list[Skipped]]:
-    """Walk the corpus recursively, ignoring hidden files and folders and the gazetteer file."""
+    """Walk the corpus recursively, ignoring hidden files and folders and the settings files
+    at its root (gazetteer.yaml, synonyms.yaml)."""
     found: dict[str, CorpusFile] = {}
     skipped: list[Skipped] = []
     root = corpus.resolve()
@@ -86,7 +90,7 @@ def _walk(corpus: Path):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         relative = Path(directory).relative_to(corpus)
         for name in filenames:
-            if name.startswith(".") or (relative == Path(".") and name == USER_FILE_NAME):
+            if name.startswith(".") or (relative == Path(".") and name in _SETTINGS_FILES):
                 continue
             yield (relative / name).as_posix()
 

@@ -24,6 +24,7 @@ from indexer.analysis import analyze, exact_analyzer
 from indexer.gazetteer import Gazetteer, Mention
 from indexer.normalize import fold
 from indexer.schema import ENTITY_FIELDS, TEXT_FIELDS, entity_key
+from indexer.synonyms import Synonyms
 from indexer.visibility import Visibility
 from indexer.vocabulary import Vocabulary
 
@@ -282,11 +283,16 @@ def parse_query(
     *,
     any_word: bool = False,
     vocabulary: Vocabulary | None = None,
+    synonyms: Synonyms | None = None,
 ) -> query.Query:
     """Parse a user's query; malformed syntax is searched as plain words, never an error.
 
-    With a `vocabulary`, the last word also matches the indexed words it begins (prefix search).
+    With a `vocabulary`, the last word also matches the indexed words it begins (prefix search);
+    `synonyms` add their alternatives to the entries the query holds.
     """
+    typed = text
+    if synonyms:
+        text = synonyms.rewrite(text)
     prefix = LastWordPlugin(vocabulary, len(text)) if vocabulary is not None else None
     try:
         parser = make_parser(schema, gazetteer, any_word=any_word, prefix=prefix)
@@ -296,7 +302,7 @@ def parse_query(
             return parsed
     except Exception:  # Whoosh's parser has corner cases of its own: read it as words instead
         log.debug("query %r parsed as plain words", text, exc_info=True)
-    return make_plain_parser(schema, any_word=any_word).parse(_words_only(text))
+    return make_plain_parser(schema, any_word=any_word).parse(_words_only(typed))
 
 
 class _EntityResolver:

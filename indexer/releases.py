@@ -59,7 +59,9 @@ def highlighted_text(index: SearchIndex, text: str, q: str) -> str:
     if not q:
         return highlight(text, [])
     vocabulary = snapshot.vocabulary if typing else None
-    parsed = parse_query(q, snapshot.schema, snapshot.gazetteer, vocabulary=vocabulary)
+    parsed = parse_query(
+        q, snapshot.schema, snapshot.gazetteer, vocabulary=vocabulary, synonyms=index.synonyms()
+    )
     with snapshot.reading() as searcher:
         marker = Marker.for_query(snapshot, searcher, parsed)
     return highlight(text, marker.spans(text))

@@ -26,6 +26,7 @@ from indexer.querying import correct, parse_query
 from indexer.release import release_summary
 from indexer.request import SearchRequest
 from indexer.snapshot import SearchIndex, Snapshot
+from indexer.synonyms import NO_SYNONYMS, Synonyms
 from indexer.visibility import Visibility
 
 SNIPPET_SENTENCES = 200  # sentences analysed for a snippet, however long the release
@@ -63,7 +64,7 @@ def search(index: SearchIndex, request: SearchRequest) -> dict[str, Any]:
     request = with_canonical_names(request, snapshot.gazetteer)
     visible = index.visibility(snapshot, request.include_embargoed)
     with snapshot.reading() as searcher:
-        match = _cached_match(snapshot, visible, searcher, request)
+        match = _cached_match(snapshot, visible, searcher, request, index.synonyms())
         ranked = _rank(snapshot, match, request)
         marker = Marker.for_query(snapshot, searcher, match.query)
         results = [_result(searcher, docnum, score, marker) for docnum, score in ranked]
@@ -84,27 +85,40 @@ def shown(
     snapshot: Snapshot, visible: Visibility, searcher: Searcher
 ) -> tuple[set[int], dict[str, list]]:
     """The releases an empty search shows, and its facets: what suggestions may offer."""
-    match = _cached_match(snapshot, visible, searcher, SearchRequest())
+    match = _cached_match(snapshot, visible, searcher, SearchRequest(), NO_SYNONYMS)
     return match.docnums, match.facets
 
 
 def _cached_match(
-    snapshot: Snapshot, visible: Visibility, searcher: Searcher, request: SearchRequest
+    snapshot: Snapshot,
+    visible: Visibility,
+    searcher: Searcher,
+    request: SearchRequest,
+    synonyms: Synonyms,
 ) -> _Match:
     """A search's matches, from the snapshot's cache when its page or order alone changed.
 
-    Keyed by what the caller sees: a search cached before an embargo ended is not reused after.
+    Keyed by what the caller sees: a search cached before an embargo ended is not reused after;
+    and by the synonyms in force when it ran.
     """
-    key = (dataclasses.replace(request, sort="", page=0, per_page=0), visible.key)
+    key = (
+        dataclasses.replace(request, sort="", page=0, per_page=0),
+        visible.key,
+        synonyms.fingerprint if request.q else "",
+    )
     match = snapshot.matches.get(key)
     if match is None:
-        match = _match(snapshot, visible, searcher, request)
+        match = _match(snapshot, visible, searcher, request, synonyms)
         snapshot.matches.put(key, match)
     return match
 
 
 def _match(
-    snapshot: Snapshot, visible: Visibility, searcher: Searcher, request: SearchRequest
+    snapshot: Snapshot,
+    visible: Visibility,
+    searcher: Searcher,
+    request: SearchRequest,
+    synonyms: Synonyms,
 ) -> _Match:
     """Find the matching documents: all words, else the corrected words, else any word."""
     if not request.q:
@@ -115,11 +129,16 @@ def _match(
         return visible.only(evaluate(q, snapshot.postings, searcher))
 
     def attempt(text: str, any_word: bool = False, prefix: bool = False) -> _Match:
-        q = parse_query(text, schema, gazetteer, any_word=any_word)
+        q = parse_query(text, schema, gazetteer, any_word=any_word, synonyms=synonyms)
         scores = scored(q)
         if prefix:
             longer = parse_query(
-                text, schema, gazetteer, any_word=any_word, vocabulary=snapshot.vocabulary
+                text,
+                schema,
+                gazetteer,
+                any_word=any_word,
+                vocabulary=snapshot.vocabulary,
+                synonyms=synonyms,
             )
             if longer != q:
                 scores = _whole_words_first(scores, scored(longer))

@@ -20,6 +20,7 @@ from indexer.facts import Facts, read_facts
 from indexer.gazetteer import Gazetteer
 from indexer.normalize import fold
 from indexer.store import IndexMeta, IndexStore
+from indexer.synonyms import Synonyms, SynonymsFile
 from indexer.visibility import Clock, Embargoes, Visibility, system_clock
 from indexer.vocabulary import Vocabulary
 
@@ -160,6 +161,7 @@ class SearchIndex:
         self.store = store
         self.corpus = Path(corpus)
         self.clock = clock
+        self._synonyms = SynonymsFile(self.corpus, clock)
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._key: tuple[str, int] | None = None
@@ -177,6 +179,15 @@ class SearchIndex:
     def visibility(self, snapshot: Snapshot, include_embargoed: bool = False) -> Visibility:
         """What a caller sees of `snapshot` now, by this index's clock."""
         return snapshot.visibility(self.clock(), include_embargoed)
+
+    def synonyms(self) -> Synonyms:
+        """The corpus's synonyms as of a few seconds ago at most (they need no reindex)."""
+        return self._synonyms.current()
+
+    def warnings(self) -> list[str]:
+        """Problems a user should fix that do not stop searching (a malformed synonyms file)."""
+        self._synonyms.current()
+        return [self._synonyms.warning] if self._synonyms.warning else []
 
     def _current_key(self, ix: Index) -> tuple[str, int]:
         return self.store.generation(), ix.latest_generation()

@@ -228,6 +228,7 @@ def test_health(app: Flask, client: FlaskClient, index_dir: Path) -> None:
         "status": "ok",
         "documents": 5,
         "indexed_at": IndexStore(index_dir).read_meta().indexed_at,
+        "warnings": [],
     }
 
 

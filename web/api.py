@@ -46,11 +46,16 @@ def release(release_id: str) -> dict[str, Any]:
 
 @bp.get("/health")
 def health() -> dict[str, Any]:
-    """Whether the index answers, how many releases it holds and when it was last written."""
+    """Whether the index answers, how many releases it holds and when it was last written;
+    `warnings` lists what a user should fix that does not stop searching."""
     index = get_index()
     snapshot = index.snapshot()
-    documents = len(index.visibility(snapshot))  # releases under embargo are not counted
-    return {"status": "ok", "documents": documents, "indexed_at": snapshot.meta.indexed_at}
+    return {
+        "status": "ok",
+        "documents": len(index.visibility(snapshot)),  # releases under embargo are not counted
+        "indexed_at": snapshot.meta.indexed_at,
+        "warnings": index.warnings(),
+    }
 
 
 @bp.post("/reindex")

@@ -179,6 +179,11 @@ SCHEMAS: dict[str, Any] = {
             "status": {"const": "ok"},
             "documents": {"type": "integer", "minimum": 0},
             "indexed_at": {"type": "string", "format": "date-time"},
+            "warnings": {
+                **STRINGS,
+                "description": "Problems to fix that do not stop searching, e.g. a malformed "
+                "synonyms.yaml (then ignored), one line each.",
+            },
         }
     ),
     "IndexSummary": _object(
