@@ -2,8 +2,8 @@
 
 Commands parse options and call the indexer; they hold no search logic of their own.
 The console script (`web.cli.main`) passes, as click's context `obj`, the function that
-gives a search response its release URLs: URLs are built in `web/`, which `indexer/` never
-imports, and the API calls the same function.
+gives releases their page URLs: URLs are built in `web/`, which `indexer/` never imports,
+and the API calls the same function.
 """
 
 from __future__ import annotations
@@ -21,15 +21,18 @@ import click
 
 from indexer import synonyms
 from indexer.dates import french_date
+from indexer.export import csv_lines, jsonl_lines
 from indexer.indexing import IndexSummary, update_index
 from indexer.readers import SkipFile
-from indexer.request import BadRequest, parse_request
-from indexer.search import search
+from indexer.request import BadRequest, SearchRequest, parse_request
+from indexer.search import MAX_EXPORT, search, search_all
 from indexer.snapshot import SearchIndex
 from indexer.store import IndexStore, StoreError
 
 DEFAULT_CORPUS = "corpus"
 DEFAULT_INDEX = ".orbite/index"
+EXPORTS = {"csv": csv_lines, "jsonl": jsonl_lines}
+OUTPUTS = ("text", "json", *EXPORTS)
 
 
 class UserError(click.ClickException):
@@ -139,12 +142,27 @@ def format_summary(summary: IndexSummary) -> str:
     help="Include releases still under embargo (hidden by default, as in the API).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the search response as JSON.")
+@click.option(
+    "--format",
+    "output",
+    type=click.Choice(OUTPUTS),
+    help="text (default), json (= --json: one page), or csv / jsonl: every match, "
+    f"up to {MAX_EXPORT:,}, as /api/search.csv and .jsonl give them.",
+)
 @corpus_option
 @index_option
 def search_command(
-    words: tuple[str, ...], corpus: Path, index_dir: Path, as_json: bool, **params: Any
+    words: tuple[str, ...],
+    corpus: Path,
+    index_dir: Path,
+    as_json: bool,
+    output: str | None,
+    **params: Any,
 ) -> None:
     """Search the releases; no QUERY lists them all, newest first."""
+    if as_json and output not in (None, "json"):
+        raise UserError(f"--json is --format json: it cannot go with --format {output}")
+    output = output or ("json" if as_json else "text")
     try:
         request = parse_request(" ".join(words), **params)
     except BadRequest as exc:
@@ -153,24 +171,44 @@ def search_command(
     if not store.exists():
         click.echo(f"No index in {index_dir} yet: indexing {corpus} first.", err=True)
         run_index(corpus, index_dir)
+    index = SearchIndex(store, corpus)
     try:
-        response = search(SearchIndex(store, corpus), request)
+        if output in EXPORTS:
+            export(index, request, EXPORTS[output])
+            return
+        response = search(index, request)
     except StoreError as exc:
         raise UserError(str(exc)) from exc
-    response = with_urls(response)
-    if as_json:
+    response = {**response, "results": with_urls(response["results"])}
+    if output == "json":
         click.echo(json.dumps(response, ensure_ascii=False))
     else:
         click.echo(format_response(response))
 
 
-WithUrls = Callable[[dict[str, Any]], dict[str, Any]]
+def export(index: SearchIndex, request: SearchRequest, lines: Callable) -> None:
+    """Write every match to stdout as UTF-8 bytes, whatever the terminal's encoding."""
+    matches = search_all(index, request)
+    rows = (row for batch in matches.batches() for row in with_urls(batch))
+    sys.stdout.flush()
+    out = sys.stdout.buffer
+    for line in lines(rows):
+        out.write(line.encode("utf-8"))
+    out.flush()
+    if matches.total > len(matches.ranked):
+        click.echo(
+            f"{matches.total} résultats : les {len(matches.ranked)} premiers sont exportés.",
+            err=True,
+        )
 
 
-def with_urls(response: dict[str, Any]) -> dict[str, Any]:
-    """The search response with its results' URLs, by the function the console script gave."""
+WithUrls = Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+
+
+def with_urls(releases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Releases with their page's URL, by the function the console script gave."""
     add_urls: WithUrls = click.get_current_context().find_root().obj
-    return add_urls(response)
+    return add_urls(releases)
 
 
 def format_response(response: dict[str, Any]) -> str:

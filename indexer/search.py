@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -29,6 +30,8 @@ from indexer.snapshot import SearchIndex, Snapshot
 from indexer.synonyms import NO_SYNONYMS, Synonyms
 from indexer.visibility import Visibility
 
+MAX_EXPORT = 10_000  # rows of an export: every match of a search, up to this many
+EXPORT_BATCH = 500  # rows read per turn of the snapshot's lock while an export streams
 SNIPPET_SENTENCES = 200  # sentences analysed for a snippet, however long the release
 PREFIX_ONLY_CEILING = 0.99  # of the lowest score matching the last word as typed
 
@@ -67,7 +70,9 @@ def search(index: SearchIndex, request: SearchRequest) -> dict[str, Any]:
         match = _cached_match(snapshot, visible, searcher, request, index.synonyms())
         ranked = _rank(snapshot, match, request)
         marker = Marker.for_query(snapshot, searcher, match.query)
-        results = [_result(searcher, docnum, score, marker) for docnum, score in ranked]
+        results = [
+            _result(searcher.stored_fields(docnum), score, marker) for docnum, score in ranked
+        ]
     return {
         "query": request.q,
         "total": len(match.docnums),
@@ -87,6 +92,41 @@ def shown(
     """The releases an empty search shows, and its facets: what suggestions may offer."""
     match = _cached_match(snapshot, visible, searcher, SearchRequest(), NO_SYNONYMS)
     return match.docnums, match.facets
+
+
+@dataclass(frozen=True)
+class AllMatches:
+    """Every match of a search in the search's order, up to a limit: exports list them all."""
+
+    snapshot: Snapshot
+    total: int
+    docnums: frozenset[int]
+    ranked: list[tuple[int, float | None]]
+
+    def batches(self) -> Iterator[list[dict[str, Any]]]:
+        """The ranked matches as search results without their snippet, a batch at a time, so
+        that a slow reader of a long export does not hold the snapshot from other searches."""
+        for start in range(0, len(self.ranked), EXPORT_BATCH):
+            with self.snapshot.reading() as searcher:
+                batch = [
+                    _result(searcher.stored_fields(docnum), score)
+                    for docnum, score in self.ranked[start : start + EXPORT_BATCH]
+                ]
+            yield batch
+
+
+def search_all(index: SearchIndex, request: SearchRequest, limit: int | None = None) -> AllMatches:
+    """The same search as `search`, all its matches up to `limit` (MAX_EXPORT) instead of one
+    page; the request's page and page size are ignored. Matching happens now, rows are read
+    as they are asked for."""
+    limit = limit or MAX_EXPORT
+    snapshot = index.snapshot()
+    request = with_canonical_names(request, snapshot.gazetteer)
+    visible = index.visibility(snapshot, request.include_embargoed)
+    with snapshot.reading() as searcher:
+        match = _cached_match(snapshot, visible, searcher, request)
+    ranked = _rank(snapshot, match, dataclasses.replace(request, page=1, per_page=limit))
+    return AllMatches(snapshot, len(match.docnums), frozenset(match.docnums), ranked)
 
 
 def _cached_match(
@@ -213,11 +253,13 @@ def _rank(
     return [(docnum, None) for docnum in best[first:]]
 
 
-def _result(searcher: Searcher, docnum: int, score: float | None, marker: Marker) -> dict[str, Any]:
-    stored = searcher.stored_fields(docnum)
-    text = stored.get("body", "")
-    return {
-        **release_summary(stored),
-        "score": score,
-        "snippet": snippet(text, marker.spans(text, limit=SNIPPET_SENTENCES)),
-    }
+def _result(
+    stored: dict[str, Any], score: float | None, marker: Marker | None = None
+) -> dict[str, Any]:
+    """A search result from a release's stored fields; without a marker (exports), no snippet.
+    (Its `url` is added by the web side.)"""
+    result = {**release_summary(stored), "score": score}
+    if marker is not None:
+        text = stored.get("body", "")
+        result["snippet"] = snippet(text, marker.spans(text, limit=SNIPPET_SENTENCES))
+    return result

@@ -91,6 +91,55 @@ def test_agency_and_mission_options_accept_aliases(capsys, paths) -> None:
     assert "Yutu 2" in found["missions"]
 
 
+@pytest.mark.parametrize("output", ["csv", "jsonl"])
+@pytest.mark.parametrize(
+    ("words", "options", "query_string"),
+    [
+        (["coopération"], ["--sort", "date"], "q=coop%C3%A9ration&sort=date"),
+        ([], ["--agency", "Agence spatiale russe"], "agency=Roscosmos"),
+        (["lune"], ["--page", "2", "--per-page", "1"], "q=lune"),
+    ],
+)
+def test_format_csv_and_jsonl_write_the_api_export(
+    capsysbinary, make_app, seed_corpus, paths, output, words, options, query_string
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["search", *words, *options, "--format", output, *paths])
+    out, _ = capsysbinary.readouterr()
+    assert exit_info.value.code == 0
+    exported = make_app(seed_corpus).test_client().get(f"/api/search.{output}?{query_string}")
+    assert out == exported.data
+    assert out.count(b"\n") == int(exported.headers["X-Total-Count"]) + (output == "csv")
+
+
+def test_an_export_beyond_its_limit_says_so_on_stderr(capsys, paths, monkeypatch) -> None:
+    monkeypatch.setattr("indexer.search.MAX_EXPORT", 2)
+    code, out, err = orbite(capsys, "search", "--format", "jsonl", *paths)
+    assert (code, len(out.splitlines())) == (0, 2)
+    assert "5 résultats : les 2 premiers sont exportés." in err
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--json", "--format", "csv"], "--json is --format json"),
+        (["--format", "xlsx"], "xlsx"),
+    ],
+)
+def test_conflicting_or_unknown_formats_exit_2(capsys, paths, options, message) -> None:
+    code, out, err = orbite(capsys, "search", "lune", *options, *paths)
+    assert (code, out) == (2, "")
+    assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_json_and_format_json_are_the_same(capsys, paths) -> None:
+    _, by_flag, _ = orbite(capsys, "search", "lune", "--json", *paths)
+    _, by_format, _ = orbite(capsys, "search", "lune", "--format", "json", "--json", *paths)
+    for out in (by_flag, by_format):
+        assert json.loads(out)["total"] == 2
+    assert json.loads(by_flag)["results"] == json.loads(by_format)["results"]
+
+
 def test_search_builds_a_missing_index_first(capsys, paths) -> None:
     code, out, err = orbite(capsys, "search", "--json", *paths)
     assert code == 0

@@ -146,6 +146,8 @@ def assert_documented(response, method: str, path: str) -> None:
         ("GET", "/api/search?agency=CNES&year=2018&sort=date&per_page=1&page=2", 200),
         ("GET", "/api/search?from=2019-01-01&to=2020-12-31&sort=-date", 200),
         ("GET", "/api/search?page=0", 400),
+        ("GET", "/api/search.csv?page=0", 400),
+        ("GET", "/api/search.jsonl?sort=up", 400),
         ("POST", "/api/search", 405),
         ("GET", "/api/suggest?q=Ros", 200),
         ("GET", "/api/suggest", 200),

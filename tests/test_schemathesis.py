@@ -24,10 +24,13 @@ from web import create_app
 OPERATIONS = [
     ("GET", "/api/search"),
     ("GET", "/api/suggest"),
+    ("GET", "/api/search.csv"),
+    ("GET", "/api/search.jsonl"),
     ("GET", "/api/releases/{release_id}"),
     ("GET", "/api/health"),
     ("POST", "/api/reindex"),
 ]
+SEARCHES = [operation for operation in OPERATIONS if operation[1].startswith("/api/search")]
 CHECKS = [
     checks.not_a_server_error,
     checks.response_schema_conformance,
@@ -67,10 +70,10 @@ def test_every_documented_operation_is_fuzzed(api) -> None:
 
 @pytest.mark.parametrize(
     ("method", "path", "mode"),
-    # Only the search's parameters have constraints to break: the other operations take none
-    # (health, reindex) or any string (a release id), so they have no negative case.
+    # Only the search's parameters (search, exports) have constraints to break: the other
+    # operations take none (health, reindex) or any string (a release id): no negative case.
     [(*operation, GenerationMode.POSITIVE) for operation in OPERATIONS]
-    + [("GET", "/api/search", GenerationMode.NEGATIVE)],
+    + [(method, path, GenerationMode.NEGATIVE) for method, path in SEARCHES],
 )
 def test_generated_requests_get_documented_answers(
     api, method: str, path: str, mode: GenerationMode

@@ -648,6 +648,7 @@ def test_page_context_shape(seed_app: Flask) -> None:
         "date_to",
         "sorts",
         "feed_url",
+        "export_urls",
         "results",
         "count_label",
         "first_number",

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, request
 
 from indexer.indexing import update_index
 from indexer.releases import release_detail
+from indexer.request import SearchRequest
 from indexer.search import search
 from indexer.suggest import suggest
 from web.errors import ApiError
@@ -23,10 +24,16 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 @bp.get("/search")
 def search_releases() -> dict[str, Any]:
     """Exactly what `orbite search --json` prints for the same parameters."""
+    return search_with_urls(search(get_index(), requested_search()), request.script_root)
+
+
+def requested_search() -> SearchRequest:
+    """The search the query string asks for, in the press office's view when it asks with the
+    admin token: one reading for the search and its exports."""
     parsed = search_request(request.args)
     if press_office():
         parsed = dataclasses.replace(parsed, include_embargoed=True)
-    return search_with_urls(search(get_index(), parsed), request.script_root)
+    return parsed
 
 
 @bp.get("/suggest")

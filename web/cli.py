@@ -25,7 +25,7 @@ from indexer.cli import (
 )
 from indexer.indexing import IndexSummary
 from indexer.store import IndexIncompatible, IndexStore
-from web.urls import search_with_urls
+from web.urls import with_urls
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -38,7 +38,7 @@ SERVER_THREADS = 8
 def main(argv: list[str] | None = None) -> None:
     """Run `orbite`; a user error is one line on stderr and exit code 2, never a traceback."""
     try:
-        code = cli.main(args=argv, prog_name="orbite", standalone_mode=False, obj=search_with_urls)
+        code = cli.main(args=argv, prog_name="orbite", standalone_mode=False, obj=with_urls)
     except click.exceptions.Abort:
         click.echo("Interrompu.", err=True)
         sys.exit(130)

@@ -80,6 +80,11 @@ def search_page(
         "date_to": args.get("to", ""),
         "sorts": _sorts(q, parsed.sort if parsed else args.get("sort", "")),
         "feed_url": search_url(with_args(args, {"page": None, "sort": None}), "feeds.atom"),
+        # Every match, in the page's order: page and page size do not apply to an export.
+        "export_urls": {
+            name: search_url(with_args(args, {"page": None, "per_page": None}), f"exports.{name}")
+            for name in ("csv", "jsonl")
+        },
         "results": [],
         "count_label": "",
         "timing_label": "",

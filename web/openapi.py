@@ -7,8 +7,10 @@ from typing import Any
 
 from flask import Blueprint
 
+from indexer.export import CSV_COLUMNS, LIST_SEPARATOR
 from indexer.facets import FACET_NAMES
 from indexer.request import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_QUERY_WORDS, SORTS
+from indexer.search import MAX_EXPORT
 from indexer.suggest import MAX_SUGGESTIONS
 from web.params import INCLUDE_EMBARGOED
 
@@ -240,6 +242,49 @@ INCLUDE_EMBARGOED_PARAMETER = _query(
 )
 
 
+def _export(name: str, media_type: str, summary: str) -> dict[str, Any]:
+    """An export of a whole search: the search's parameters, a streamed attachment."""
+    return {
+        "get": {
+            "operationId": name,
+            "summary": summary,
+            "description": (
+                f"Every match of the search, in its order, up to {MAX_EXPORT} rows; `page` and "
+                "`per_page` are validated but do not apply. Streamed as an attachment named "
+                "`orbite-<query>.<extension>` (the query made safe for a file name)."
+            ),
+            "parameters": [*SEARCH_PARAMETERS, INCLUDE_EMBARGOED_PARAMETER],
+            "responses": {
+                "200": {
+                    "description": "The export.",
+                    "headers": {
+                        "Content-Disposition": {
+                            "description": 'attachment; filename="orbite-<query>.<extension>" '
+                            "(and RFC 5987 filename* when the query is not ASCII).",
+                            "schema": {"type": "string"},
+                        },
+                        "X-Total-Count": {
+                            "description": "How many releases match, even beyond the limit.",
+                            "schema": {"type": "integer", "minimum": 0},
+                        },
+                    },
+                    "content": {media_type: {"schema": {"type": "string"}}},
+                },
+                "400": _error("A parameter is invalid; the message says which."),
+            },
+        }
+    }
+
+
+EXPORT_CSV = (
+    "UTF-8 with a byte-order mark, CRLF line ends, header "
+    f"`{','.join(CSV_COLUMNS)}`; lists joined with `{LIST_SEPARATOR}`; a cell starting with "
+    "`=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'` so that a spreadsheet "
+    "shows it as text instead of running it."
+)
+EXPORT_JSONL = "One search result (without `snippet`) per line, as JSON."
+
+
 def document() -> dict[str, Any]:
     """The whole OpenAPI document."""
     try:
@@ -284,6 +329,14 @@ def document() -> dict[str, Any]:
                     "responses": {"200": _json("Suggestions", f"At most {MAX_SUGGESTIONS}.")},
                 }
             },
+            "/api/search.csv": _export(
+                "exportSearchCsv", "text/csv", f"Export a whole search as CSV. {EXPORT_CSV}"
+            ),
+            "/api/search.jsonl": _export(
+                "exportSearchJsonl",
+                "application/x-ndjson",
+                f"Export a whole search as JSON Lines. {EXPORT_JSONL}",
+            ),
             "/api/releases/{release_id}": {
                 "get": {
                     "operationId": "getRelease",
