@@ -19,7 +19,9 @@ whole page. Never kept: `<script>`, `<style>`, `<noscript>`, `<template>`, `<svg
 boilerplate that would match every query). `<header>` is kept: inside `<main>`/`<article>` it
 holds the headline and date; outside them it only matters on pages without `<main>`/`<article>`,
 where it often holds the `<h1>`, and its menus sit in `<nav>`, which is dropped anyway.
-Markdown is rendered to HTML by markdown-it-py and read by the same extractor (whole page).
+A full page (with `<body>`) then loses the site chrome trafilatura recognises, and its headline
+the site's name (`indexer.webpage`). Markdown is rendered to HTML by markdown-it-py and read by
+the same extractor (whole page).
 """
 
 from __future__ import annotations
@@ -46,9 +48,11 @@ from pypdf.errors import FileNotDecryptedError
 
 from indexer import mojibake
 from indexer.mail import parse_eml
+from indexer.normalize import fold
 from indexer.office import read_docx, read_odt
 from indexer.release import Document
 from indexer.skip import SkipFile
+from indexer.webpage import main_text, without_site_name
 
 # libyaml's loader when PyYAML has it (10x faster), else the pure-Python one.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -174,6 +178,7 @@ class _TextExtractor(HTMLParser):
         self.pieces: list[tuple[int, str]] = []
         self.headlines: list[tuple[int, str]] = []
         self.page_title: str | None = None
+        self.meta: dict[str, str] = {}  # og:title and og:site_name
         self._dropped: list[str] = []
         self._content = 0
         self._body = 0
@@ -193,7 +198,9 @@ class _TextExtractor(HTMLParser):
         if self._dropped:
             return
         self._enter(tag, 1)
-        if tag == "h1":
+        if tag == "meta":
+            self._meta(dict(attrs))
+        elif tag == "h1":
             self._headline = []
         elif tag == "title" and self.page_title is None:
             self._title = []
@@ -241,10 +248,22 @@ class _TextExtractor(HTMLParser):
         return next((level for level in (2, 1) if self.text(level)), 0)
 
     def title(self, level: int) -> str | None:
-        """First `<h1>` of the content, else of the page, else the `<title>`."""
-        in_content = [text for text_level, text in self.headlines if text and text_level >= level]
-        anywhere = [text for _, text in self.headlines if text]
-        return next(iter(in_content + anywhere), None) or self.page_title or None
+        """First `<h1>` of the content, else the `og:title`, else the page's first `<h1>`, else
+        the `<title>`; never the site's name (`og:site_name`), removed from the titles too."""
+        site = self.meta.get("og:site_name")
+        headings = [text for _, text in self.headlines if text and fold(text) != fold(site or "")]
+        in_content = [
+            text for text_level, text in self.headlines if text in headings and text_level >= level
+        ]
+        og_title = self.meta.get("og:title")
+        declared = [without_site_name(og_title, site, headings)] if og_title else []
+        page_title = self.page_title and without_site_name(self.page_title, site, headings)
+        return next(iter(in_content + declared + headings), None) or page_title or None
+
+    def _meta(self, attrs: dict[str, str | None]) -> None:
+        name, content = attrs.get("property") or attrs.get("name"), attrs.get("content")
+        if name in ("og:title", "og:site_name") and content and content.strip():
+            self.meta.setdefault(name, _collapse(content))
 
     def _enter(self, tag: str, step: int) -> None:
         if tag in _CONTENT:
@@ -294,9 +313,17 @@ def _read_markdown(data: bytes) -> Document:
 
 def _read_html(data: bytes) -> Document:
     front_matter, body = _split_front_matter(_decode(data, _declared_charset(data)))
-    page = _parse_html(body)
+    text, title = _page(body)
+    return Document(text=text, front_matter=front_matter, title=title)
+
+
+def _page(html: str) -> tuple[str, str | None]:
+    """The main text and the headline of a web page (or of an e-mail's HTML part); a fragment
+    without `<body>` has no site around it and is read whole."""
+    page = _parse_html(html)
     level = page.content_level()
-    return Document(text=page.text(level), front_matter=front_matter, title=page.title(level))
+    title, text = page.title(level), page.text(level)
+    return (_tidy(main_text(text, html, title)) if level else text), title
 
 
 def _read_eml(data: bytes) -> Document:
@@ -304,9 +331,7 @@ def _read_eml(data: bytes) -> Document:
     if mail.plain is not None:
         text, title = _tidy(mail.plain), None
     else:
-        page = _parse_html(mail.html or "")
-        level = page.content_level()
-        text, title = page.text(level), page.title(level)
+        text, title = _page(mail.html or "")
     return Document(
         text=text, title=mail.subject or title, date=mail.date, attachments=mail.attachments
     )

@@ -1,0 +1,101 @@
+"""Tests for indexer.webpage: saved agency pages read as their release, headline without site."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.readers import read_document
+from indexer.webpage import main_text, without_site_name
+from tests.web_pages import WebPage, page_bytes, web_pages
+
+
+def _squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("page", [pytest.param(p, id=p.name) for p in web_pages()])
+def test_saved_page_reads_as_its_release(tmp_path: Path, page: WebPage) -> None:
+    path = tmp_path / f"{page.name}.html"
+    path.write_bytes(page_bytes(page))
+    document = read_document(path)
+    text = _squeeze(document.text)
+    assert document.title == page.title
+    assert [line for line in page.lines if _squeeze(line) not in text] == []
+    assert [line for line in page.chrome if _squeeze(line) in text] == []
+
+
+@pytest.mark.parametrize(
+    ("title", "site", "expected"),
+    [
+        ("Lancement réussi | CNES", None, "Lancement réussi"),
+        ("CNES - Lancement réussi", None, "Lancement réussi"),
+        (
+            "ESA – Vega-C place deux satellites en orbite",
+            None,
+            "Vega-C place deux satellites en orbite",
+        ),
+        ("Ariane 6 - premier vol | CNES", None, "Ariane 6 - premier vol"),
+        (
+            "Accord de coopération avec le Mexique | Ministère de l'Enseignement supérieur",
+            None,
+            "Accord de coopération avec le Mexique",
+        ),
+        ("SWOT : premières images", None, "SWOT : premières images"),
+        ("Vega-C en vol", None, "Vega-C en vol"),
+        (
+            "Le Centre spatial guyanais :: Un lancement",
+            "Le Centre spatial guyanais",
+            "Un lancement",
+        ),
+        ("Un lancement de nuit — EUMETSAT", "EUMETSAT", "Un lancement de nuit"),
+        (
+            "Un long titre de communiqué - Une autre très longue partie du même titre de presse",
+            None,
+            "Un long titre de communiqué - Une autre très longue partie du même titre de presse",
+        ),
+    ],
+)
+def test_without_site_name(title: str, site: str | None, expected: str) -> None:
+    assert without_site_name(title, site) == expected
+
+
+@pytest.mark.parametrize(
+    ("html", "title"),
+    [
+        pytest.param(
+            '<meta property="og:title" content="Titre déclaré | CNES"><title>Autre | CNES</title>'
+            "<p>Texte</p>",
+            "Titre déclaré",
+            id="og-title-before-title",
+        ),
+        pytest.param(
+            "<title>Accord signé à Mexico | Ambassade de France</title><body><header>"
+            '<meta property="og:site_name" content="Ambassade de France">'
+            "<h1>Ambassade de France</h1>"
+            "</header><p>Texte</p>",
+            "Accord signé à Mexico",
+            id="logo-h1-skipped",
+        ),
+        pytest.param(
+            '<meta property="og:site_name" content="CNES"><h1>CNES</h1>'
+            '<meta property="og:title" content="Vrai titre"><p>Texte</p>',
+            "Vrai titre",
+            id="site-name-h1",
+        ),
+        pytest.param(
+            '<meta property="og:title" content="Déclaré"><main><h1>Du contenu</h1><p>T</p></main>',
+            "Du contenu",
+            id="content-h1-first",
+        ),
+    ],
+)
+def test_headline_candidates(tmp_path: Path, html: str, title: str) -> None:
+    path = tmp_path / "a.html"
+    path.write_text(html, "utf-8")
+    assert read_document(path).title == title
+
+
+def test_main_text_keeps_ours_when_trafilatura_finds_nothing() -> None:
+    assert main_text("Un mot", "<p>Un mot</p>", None) == "Un mot"
