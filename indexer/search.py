@@ -124,7 +124,7 @@ def search_all(index: SearchIndex, request: SearchRequest, limit: int | None = N
     request = with_canonical_names(request, snapshot.gazetteer)
     visible = index.visibility(snapshot, request.include_embargoed)
     with snapshot.reading() as searcher:
-        match = _cached_match(snapshot, visible, searcher, request)
+        match = _cached_match(snapshot, visible, searcher, request, index.synonyms())
     ranked = _rank(snapshot, match, dataclasses.replace(request, page=1, per_page=limit))
     return AllMatches(snapshot, len(match.docnums), frozenset(match.docnums), ranked)
 
