@@ -26,7 +26,7 @@ from importlib import resources
 import Stemmer
 from whoosh.analysis import Analyzer, Composable, Filter, StopFilter, Token, Tokenizer
 
-from indexer.normalize import APOSTROPHES, LIGATURES, fold
+from indexer.normalize import APOSTROPHES, fold, unify
 
 ELISIONS = frozenset(
     ["l", "d", "j", "m", "n", "s", "t", "c", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu"]
@@ -130,12 +130,7 @@ class NormalizeFilter(Filter):
             yield token
 
 
-@lru_cache(maxsize=100_000)
-def _normalize(text: str) -> str:
-    text = text.lower()
-    if text.isascii():
-        return text
-    return text.translate(LIGATURES).translate(str.maketrans(dict.fromkeys(APOSTROPHES, "'")))
+_normalize = lru_cache(maxsize=100_000)(unify)
 
 
 class FrenchStemFilter(Filter):

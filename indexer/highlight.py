@@ -11,27 +11,13 @@ from collections.abc import Callable, Iterable, Iterator
 from html import escape
 
 from indexer.analysis import term_spans
+from indexer.normalize import fold_with_offsets
 
 Span = tuple[int, int]
 SNIPPET_CHARS = 240
 CONTEXT_CHARS = 60
 _SPACES = re.compile(r"\s+")
 _STOPS = ("\n", ".", "!", "?", ";")
-# Each folded letter, and the letters that fold to it; "oe" and "ae" may also be ligatures.
-_LIGATURES = {"oe": "\x01", "ae": "\x02"}
-_LOOSE = {
-    "\x01": "(?:œ|[oôö][eéèêë])",
-    "\x02": "(?:æ|[aàâä][eéèêë])",
-    "a": "[aàâäáã]",
-    "c": "[cç]",
-    "e": "[eéèêë]",
-    "i": "[iîïí]",
-    "n": "[nñ]",
-    "o": "[oôöó]",
-    "u": "[uùûüú]",
-    "y": "[yÿ]",
-    "'": "['’‘ʼ]",
-}
 
 
 def matched_spans(
@@ -44,7 +30,8 @@ def matched_spans(
     """Character spans of `text` to mark: words whose French term is in `terms`, runs of words
     that spell one of `phrases`, and the `extra` spans.
 
-    One accent- and case-insensitive regular expression finds, at C speed, the words that may
+    One regular expression over the folded text (`normalize.fold_with_offsets`: accents, case,
+    ligatures and apostrophes as the analyzer folds them) finds, at C speed, the words that may
     hold a wanted term; only their sentences are analysed, the first `limit` of them when a
     limit is given (a snippet of a 20 MB release needs a passage, not every mark).
     """
@@ -66,25 +53,22 @@ def matched_spans(
 
 
 def _candidate_sentences(text: str, prefixes: set[str]) -> Iterator[Span]:
-    """The sentences (start, end) holding a word that begins like one of `prefixes`."""
+    """The sentences (start, end) holding a word whose folded form begins with a prefix."""
     if not prefixes:
         return
-    pattern = "|".join(_loose(p) for p in sorted(prefixes, key=len, reverse=True))
+    folded, offsets = fold_with_offsets(text)
+    pattern = "|".join(re.escape(p) for p in sorted(prefixes, key=len, reverse=True))
     last_end = -1
-    for match in re.finditer(rf"(?<![^\W_])(?:{pattern})", text, re.IGNORECASE):
-        if match.start() < last_end:
+    for match in re.finditer(rf"(?<![^\W_])(?:{pattern})", folded):
+        found, after = match.span()
+        if offsets is not None:  # back to the text's own offsets
+            found, after = offsets[found], offsets[after]
+        if found < last_end:
             continue
-        start = max(text.rfind(stop, 0, match.start()) for stop in _STOPS) + 1
-        ends = [i for i in (text.find(stop, match.end()) for stop in _STOPS) if i >= 0]
+        start = max(text.rfind(stop, 0, found) for stop in _STOPS) + 1
+        ends = [i for i in (text.find(stop, after) for stop in _STOPS) if i >= 0]
         last_end = min(ends) + 1 if ends else len(text)
         yield start, last_end
-
-
-def _loose(prefix: str) -> str:
-    """A pattern for a folded prefix that also matches its accented and ligatured spellings."""
-    for pair, ligature in _LIGATURES.items():
-        prefix = prefix.replace(pair, ligature)
-    return "".join(_LOOSE.get(c, re.escape(c)) for c in prefix)
 
 
 def _prefix(term: str) -> str:

@@ -1,4 +1,4 @@
-"""Text normalisation shared by the analyzer, the gazetteer and the metadata extractor.
+"""Text normalisation: the one module the analyzer, gazetteer, highlighting and metadata use.
 
 Every comparison Orbite makes between what a user types and what a release says goes through
 these functions, so that accents, apostrophes, ligatures and case never decide a match.
@@ -26,6 +26,14 @@ def nfc(text: str) -> str:
 def normalize_apostrophes(text: str) -> str:
     """Replace every typographic apostrophe with the ASCII one."""
     return text.translate(_APOSTROPHE_TABLE)
+
+
+def unify(text: str) -> str:
+    """Lower-case, ligatures split, apostrophes ASCII, accents kept: the exact forms' spelling."""
+    text = text.lower()
+    if text.isascii():
+        return text
+    return normalize_apostrophes(text.translate(LIGATURES))
 
 
 @lru_cache(maxsize=65536)

@@ -1,0 +1,54 @@
+"""Marks in snippets: every spelling of a matched word is marked, and nothing else."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.request import parse_request
+from indexer.search import search
+
+TEXT = (
+    "Titre\n\n"
+    "Le satellite Ørsted a été lancé. Le compositeur Dvořák est né en Bohême. "
+    "La ville de Łódź accueille un colloque. Orstville, Dvorski et Lodève n'ont rien à voir. "
+    "L’œuvre spatiale et la Straße du port."
+)
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory):
+    from indexer.indexing import update_index
+    from indexer.snapshot import SearchIndex
+    from indexer.store import IndexStore
+
+    corpus = tmp_path_factory.mktemp("corpus")
+    (corpus / "cp-1.txt").write_text(TEXT, encoding="utf-8")
+    store = IndexStore(tmp_path_factory.mktemp("index") / "index")
+    update_index(corpus, store)
+    return SearchIndex(store, corpus)
+
+
+def marked(index, q: str) -> list[str]:
+    (result,) = search(index, parse_request(q))["results"]
+    snippet = result["snippet"]
+    return [part.split("</mark>")[0] for part in snippet.split("<mark>")[1:]]
+
+
+@pytest.mark.parametrize(
+    ("q", "marks"),
+    [
+        ("Ørsted", ["Ørsted"]),
+        ("orsted", ["Ørsted"]),
+        ("Dvořák", ["Dvořák"]),
+        ("dvorak", ["Dvořák"]),
+        ("Łódź", ["Łódź"]),
+        ("lodz", ["Łódź"]),
+        ("oeuvre", ["œuvre"]),
+        ("strasse", ["Straße"]),
+        ("Orstville", ["Orstville"]),  # begins as "Ørsted" folded does: only itself is marked
+        ("Lodève", ["Lodève"]),
+        ("Dvorski", ["Dvorski"]),
+    ],
+)
+def test_every_spelling_of_a_matched_word_is_marked(index, q: str, marks: list[str]) -> None:
+    assert marked(index, q) == marks
