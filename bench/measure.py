@@ -192,14 +192,15 @@ def _median_of(repeats: int, action: Callable[[], object]) -> float:
 
 
 class _WhooshSide:
-    """Orbite's path from a written file to a search that finds it: `update_index`, search."""
+    """Orbite's path from a written file to a search that finds it: `update_index` told the
+    changed paths (as the watcher tells it), then a search."""
 
     def __init__(self, corpus: Path, store: IndexStore) -> None:
         self.corpus, self.store = corpus, store
         self.index = SearchIndex(store, corpus)
 
     def sync(self, changed: list[Path], removed: list[Path]) -> None:
-        update_index(self.corpus, self.store)
+        update_index(self.corpus, self.store, paths=changed + removed)  # as the watcher does
 
     def total(self, word: str) -> int:
         return search(self.index, parse_request(q=word))["total"]

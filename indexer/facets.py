@@ -74,6 +74,30 @@ class FacetIndex:
                     field[docnum >> 3] |= 1 << (docnum & 7)
             self.masks[name] = {key: int.from_bytes(b, "little") for key, b in bits.items()}
 
+    def derive(
+        self, removed: set[int], added: Mapping[str, Mapping[int, tuple[str, ...]]]
+    ) -> FacetIndex:
+        """A copy without the `removed` docnums and with the `added` ones' keys; the copy
+        shares what did not change, so it costs the change, not the index."""
+        derived = FacetIndex.__new__(FacetIndex)
+        derived.size = max([self.size, *(d + 1 for by_doc in added.values() for d in by_doc)])
+        derived.keys, derived.masks = {}, {}
+        for name, by_doc in self.keys.items():
+            keys, masks = dict(by_doc), dict(self.masks[name])
+            cleared: dict[str, int] = {}
+            for docnum in removed:
+                for key in keys.pop(docnum, ()):
+                    cleared[key] = cleared.get(key, 0) | 1 << docnum
+            for key, bits in cleared.items():
+                masks[key] &= ~bits
+            for docnum, doc_keys in added.get(name, {}).items():
+                keys[docnum] = doc_keys
+                for key in doc_keys:
+                    masks[key] = masks.get(key, 0) | 1 << docnum
+            derived.keys[name] = keys
+            derived.masks[name] = {key: mask for key, mask in masks.items() if mask}
+        return derived
+
     def mask(self, docnums: Iterable[int]) -> int:
         bits = bytearray(self.size // 8 + 1)
         for docnum in docnums:

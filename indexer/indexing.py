@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from whoosh.index import Index
+from whoosh.reading import SegmentReader
 from whoosh.writing import IndexWriter
 
-from indexer.corpus import CorpusFile, Skipped, scan_corpus
+from indexer.corpus import CorpusChanges, CorpusFile, Skipped, scan_corpus, scan_paths
 from indexer.facts import FACTS_FIELD, Facts, read_facts
 from indexer.gazetteer import Gazetteer
 from indexer.mail import ATTACHMENT_REASON
@@ -49,11 +52,16 @@ def update_index(
     store: IndexStore,
     *,
     full: bool = False,
+    paths: Iterable[Path] | None = None,
     progress: Progress | None = None,
     lock_timeout: float = 30.0,
     on_wait: Callable[[], None] | None = None,
 ) -> IndexSummary:
     """Add new files, update changed ones, remove deleted ones, in one commit.
+
+    `paths` are the places that changed (files or folders, present or gone), as a watcher
+    saw them: only those are looked at, so that a change costs the change, not the corpus.
+    Without them the whole corpus is scanned.
 
     A full rebuild happens when asked, when there is no index yet, and when the index was
     written by another schema version or with another gazetteer (metadata would differ).
@@ -67,11 +75,18 @@ def update_index(
             if store.exists():
                 store.remove_uncommitted(store.current.resolve())
             gazetteer = Gazetteer.load(corpus)
-            files, skipped = scan_corpus(corpus)
-            if full or not _is_current(store, gazetteer):
+            ix = None if full else _open_current(store, gazetteer)
+            if ix is None:
+                files, skipped = scan_corpus(corpus)
                 summary = _rebuild(store, files, gazetteer, progress)
+            elif paths is not None:
+                changes = scan_paths(corpus, paths)
+                skipped = changes.skipped
+                summary = _update(store, ix, changes, gazetteer, progress)
             else:
-                summary = _update(store, files, gazetteer, progress)
+                files, skipped = scan_corpus(corpus)
+                changes = CorpusChanges(files, [], None, set())
+                summary = _update(store, ix, changes, gazetteer, progress)
     except OSError as exc:
         if exc.filename is not None and not _inside(Path(os.fsdecode(exc.filename)), store.root):
             raise  # not the index's folder: the corpus or its gazetteer
@@ -85,11 +100,17 @@ def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def _is_current(store: IndexStore, gazetteer: Gazetteer) -> bool:
+def _open_current(store: IndexStore, gazetteer: Gazetteer) -> Index | None:
+    """The live index, or None when it must be rebuilt (missing, other schema or gazetteer)."""
     if not store.exists():
-        return False
+        return None
     meta = store.read_meta()
-    return meta.schema_version == SCHEMA_VERSION and meta.gazetteer == gazetteer.fingerprint
+    if meta.schema_version != SCHEMA_VERSION or meta.gazetteer != gazetteer.fingerprint:
+        return None
+    try:
+        return store.open()
+    except IndexIncompatible:
+        return None
 
 
 def _rebuild(
@@ -111,14 +132,19 @@ def _rebuild(
 
 
 def _update(
-    store: IndexStore, files: dict[str, CorpusFile], gazetteer: Gazetteer, progress: Progress | None
+    store: IndexStore,
+    ix: Index,
+    changes: CorpusChanges,
+    gazetteer: Gazetteer,
+    progress: Progress | None,
 ) -> IndexSummary:
-    try:
-        ix = store.open()
-    except IndexIncompatible:
-        return _rebuild(store, files, gazetteer, progress)
+    """Bring the index in line with `changes` (with the whole corpus when their ids are None)."""
+    files = changes.files
     with ix.reader() as reader:
-        indexed = {facts.id: facts for _, facts in read_facts(reader)}
+        if changes.ids is None:
+            indexed = {facts.id: facts for _, facts in read_facts(reader)}
+        else:
+            indexed = dict(_indexed_facts(reader, changes.ids, changes.folders))
     summary = IndexSummary()
     plan: list[tuple[str, CorpusFile]] = []
     for doc_id, corpus_file in files.items():
@@ -131,12 +157,55 @@ def _update(
             plan.append(("unchanged", corpus_file))  # touched, same content: record the new stat
         else:
             plan.append(("updated", corpus_file))
-    removed = [doc_id for doc_id in indexed if doc_id not in files]
+    removed = [doc_id for doc_id in indexed if doc_id not in files]  # the changes' ids only
     if plan or removed:
         with store.writer(ix, limitmb=128) as writer:
+            writer.mergetype = merge_tail
             _commit(writer, plan, removed, gazetteer, summary, progress)
         store.write_meta(store.current.resolve(), gazetteer.fingerprint)
     return summary
+
+
+# Segments merged at once, and the ratio of sizes between merge levels.
+MERGE_FACTOR = 8
+
+
+def merge_tail(writer: IndexWriter, segments: list) -> list:
+    """Whoosh merge policy: merge the last MERGE_FACTOR segments when they are of one size level.
+
+    Segments keep their order and the leading ones are never rewritten, so the docnums of
+    everything before the tail survive a commit (snapshots derive from the previous one) and
+    a commit costs the change: each document is rewritten about log8(N) times in all, where
+    Whoosh's own policy sorts segments by size and may rewrite the whole index at once.
+    """
+    tail = segments[-MERGE_FACTOR:]
+    levels = {_level(s.doc_count()) for s in tail}
+    if len(tail) < MERGE_FACTOR or len(levels) > 1:
+        return segments
+    for segment in tail:
+        with SegmentReader(writer.storage, writer.schema, segment) as reader:
+            writer.add_reader(reader)
+    return segments[:-MERGE_FACTOR]
+
+
+def _level(count: int) -> int:
+    return int(math.log(max(count, 1), MERGE_FACTOR))
+
+
+def _indexed_facts(reader, ids: set[str], folders: set[str]) -> Iterator[tuple[str, Facts]]:
+    """The facts of the indexed releases with these ids or under these folders, by id."""
+    ids = set(ids)
+    for folder in folders:
+        ids.update(_text(t) for t in reader.expand_prefix("id", folder))
+    column = reader.column_reader(FACTS_FIELD)
+    for doc_id in ids:
+        docnum = reader.first_id("id", doc_id) if ("id", doc_id) in reader else None
+        if docnum is not None:
+            yield doc_id, Facts(*column[docnum])
+
+
+def _text(term: str | bytes) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term
 
 
 def _commit(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import datetime as dt
 import threading
@@ -15,7 +16,7 @@ from whoosh.index import Index
 from whoosh.searching import Searcher
 
 from indexer.evaluate import Postings
-from indexer.facets import FACETS, FacetIndex
+from indexer.facets import FACET_NAMES, FacetIndex
 from indexer.facts import Facts, read_facts
 from indexer.gazetteer import Gazetteer
 from indexer.normalize import fold
@@ -44,15 +45,35 @@ class Row:
 MATCH_CACHE = 32
 
 
-class Snapshot:
-    """A searcher's view of one commit, with the per-release rows read once for all requests."""
+@dataclass(frozen=True)
+class Segment:
+    """What tells whether a segment's documents kept their docnums from one commit to the next."""
 
-    def __init__(self, ix: Index, meta: IndexMeta, gazetteer: Gazetteer) -> None:
+    id: str
+    count: int  # documents, deleted ones included: the docnums the segment spans
+    deleted: frozenset[int]  # its own docnums, from 0
+
+
+# Derive a snapshot from the previous one when fewer documents than this share changed;
+# beyond it, rebuilding the tables in bulk is cheaper than editing them one by one.
+DERIVE_UP_TO = 0.2
+
+
+class Snapshot:
+    """A searcher's view of one commit, with the per-release rows read once for all requests.
+
+    Opened after a commit, it derives its tables from the previous snapshot's: a commit
+    appends segments and deletes documents, so the docnums of the segments both commits
+    share stay valid and only the documents that changed are read and placed.
+    """
+
+    def __init__(
+        self, ix: Index, meta: IndexMeta, gazetteer: Gazetteer, previous: Snapshot | None = None
+    ) -> None:
         self.ix = ix
         self.meta = meta
         self.gazetteer = gazetteer
         self.schema = ix.schema
-        self.labels: dict[str, str] = {}
         # One searcher, opened first: rows, postings and stored fields all read its commit.
         self._searcher = ix.searcher()
         # Closed when the snapshot is dropped: nobody can be searching it then.
@@ -60,7 +81,13 @@ class Snapshot:
         self._lock = threading.RLock()
         reader = self._searcher.reader()
         self.generation = reader.generation()
-        self.rows: dict[int, Row] = {d: self._row(f) for d, f in read_facts(reader)}
+        leaves = reader.leaf_readers()
+        self.segments = tuple(_segment(leaf) for leaf, _ in leaves)
+        change = _change(previous, self.segments, leaves)
+        if change is None:
+            self._build(reader)
+        else:
+            self._derive(previous, *change)
         self.docnums = {row.id: docnum for docnum, row in self.rows.items()}
         self.postings = Postings(reader, self.rows.keys())
         self.embargoes = Embargoes(
@@ -68,16 +95,39 @@ class Snapshot:
             self.rows,
             self.postings,
         )
+        self.matches = LruCache(MATCH_CACHE)
+        self._vocabulary: Vocabulary | None = None
+
+    def _build(self, reader) -> None:
+        self.labels: dict[str, str] = {}
+        self.rows: dict[int, Row] = {d: self._row(f) for d, f in read_facts(reader)}
         # Facet keys by facet and docnum, and both date orders, for filters and sorting.
         keys = {
-            name: {d: getattr(row, name) for d, row in self.rows.items()}
-            for name in (f.name for f in FACETS)
+            name: {d: getattr(row, name) for d, row in self.rows.items()} for name in FACET_NAMES
         }
         self.facets = FacetIndex(keys, max(self.rows, default=0) + 1)
         self.newest_first = sorted(self.rows, key=lambda d: self._by_date(d, newest=True))
         self.oldest_first = sorted(self.rows, key=lambda d: self._by_date(d, newest=False))
-        self.matches = LruCache(MATCH_CACHE)
-        self._vocabulary: Vocabulary | None = None
+
+    def _derive(
+        self, previous: Snapshot, removed: set[int], added: list[tuple[int, Facts]]
+    ) -> None:
+        self.labels = dict(previous.labels)
+        rows = dict(previous.rows)
+        for docnum in removed:
+            rows.pop(docnum, None)
+        new = {docnum: self._row(facts) for docnum, facts in added}
+        rows.update(new)
+        self.rows = rows
+        self.facets = previous.facets.derive(
+            removed,
+            {name: {d: getattr(row, name) for d, row in new.items()} for name in FACET_NAMES},
+        )
+        for name, newest in (("newest_first", True), ("oldest_first", False)):
+            order = [d for d in getattr(previous, name) if d not in removed]
+            for docnum in new:
+                bisect.insort(order, docnum, key=lambda d, n=newest: self._by_date(d, newest=n))
+            setattr(self, name, order)
 
     def _by_date(self, docnum: int, newest: bool) -> tuple:
         row = self.rows[docnum]
@@ -129,6 +179,44 @@ class Snapshot:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+
+def _segment(leaf) -> Segment:
+    segment = leaf.segment()
+    deleted = segment.deleted_docs() if segment.has_deletions() else ()
+    return Segment(segment.segment_id(), leaf.doc_count_all(), frozenset(deleted))
+
+
+def _change(
+    previous: Snapshot | None, segments: tuple[Segment, ...], leaves: list
+) -> tuple[set[int], list[tuple[int, Facts]]] | None:
+    """The docnums gone since `previous` and the (docnum, facts) that are new, or None when
+    the tables are better rebuilt (no previous snapshot, a merge moved most docnums, or most
+    documents changed)."""
+    if previous is None:
+        return None
+    shared = 0
+    for old, new in zip(previous.segments, segments, strict=False):
+        if old.id != new.id or old.count != new.count:
+            break
+        shared += 1
+    if not shared:
+        return None
+    removed: set[int] = set()
+    offset = 0
+    for old, new in zip(previous.segments[:shared], segments[:shared], strict=True):
+        removed.update(offset + d for d in new.deleted - old.deleted)
+        offset += new.count
+    removed.update(d for d in previous.rows if d >= offset)
+    adding = sum(leaf.doc_count() for leaf, _ in leaves[shared:])
+    if len(removed) + adding > DERIVE_UP_TO * max(len(previous.rows), 1):
+        return None
+    added = [
+        (start + docnum, facts)
+        for leaf, start in leaves[shared:]
+        for docnum, facts in read_facts(leaf)
+    ]
+    return removed, added
 
 
 class LruCache:
@@ -201,6 +289,7 @@ class SearchIndex:
             gazetteer = previous.gazetteer
         else:
             gazetteer = Gazetteer.load(self.corpus)
-        snapshot = Snapshot(ix, meta, gazetteer)
+        same = previous is not None and previous.meta.gazetteer == meta.gazetteer
+        snapshot = Snapshot(ix, meta, gazetteer, previous if same else None)
         self._key = (generation, snapshot.generation)
         return snapshot

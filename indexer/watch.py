@@ -1,8 +1,11 @@
 """Keeping the index in line with the corpus while `orbite serve` runs.
 
 A watchdog observer reports changes under the corpus folder; a worker thread waits for the
-burst to settle, then runs one incremental `update_index`. Searches see the new commit on
-their own (`SearchIndex` reopens its snapshot), so the watcher only has to write.
+burst to settle, then runs one incremental `update_index` on the paths the burst touched, so
+that a change costs the change and not a rescan of the corpus. The whole corpus is rescanned
+when events were lost (the kernel's queue overflowed), when a burst touches more paths than a
+rescan costs, and after a failed run. Searches see the new commit on their own (`SearchIndex`
+derives its next snapshot), so the watcher only has to write.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 
@@ -50,6 +53,11 @@ WATCHED_EVENTS = [
 ]
 # A steady stream of events still gets indexed this many debounce periods after it began.
 MAX_DELAY_FACTOR = 3
+# Beyond this many changed paths in one burst, one rescan of the corpus is cheaper.
+MAX_PATHS = 5_000
+# What watchdog logs (and only logs) when inotify dropped events: then only a rescan is right.
+OVERFLOW_LOGGER = "watchdog.observers.inotify_c"
+OVERFLOW_MESSAGE = "overflowed"
 
 
 class CorpusWatcher:
@@ -73,12 +81,15 @@ class CorpusWatcher:
         self._changed = threading.Condition()
         self._first_event: float | None = None  # None: nothing waiting to be indexed
         self._last_event = 0.0
+        self._paths: set[str] | None = set()  # changed since the last run; None: rescan all
         self._stopping = False
         self._observer: BaseObserver | None = None  # created by start: it opens inotify at once
         self._worker = threading.Thread(target=self._run, name="orbite-reindex", daemon=True)
 
     def start(self) -> None:
         """Begin watching; changes made from now on reach the index."""
+        self._overflow = _OverflowHandler(self)
+        logging.getLogger(OVERFLOW_LOGGER).addHandler(self._overflow)
         observer = Observer()
         try:
             observer.schedule(
@@ -87,6 +98,7 @@ class CorpusWatcher:
             observer.start()
         except BaseException:
             observer.stop()  # closes the inotify instance the observer opened
+            logging.getLogger(OVERFLOW_LOGGER).removeHandler(self._overflow)
             raise
         self._observer = observer
         self._worker.start()
@@ -100,6 +112,7 @@ class CorpusWatcher:
             self._observer.stop()
             self._observer.join()
             self._observer = None
+            logging.getLogger(OVERFLOW_LOGGER).removeHandler(self._overflow)
         if self._worker.is_alive():
             self._worker.join()
 
@@ -126,9 +139,15 @@ class CorpusWatcher:
             return False  # a move's other end, outside the corpus
         return not any(part.startswith(".") for part in relative.parts)
 
-    def notify(self) -> None:
-        """Record a change; the worker indexes once the burst settles."""
+    def notify(self, paths: Iterable[str] | None = None) -> None:
+        """Record a change at `paths` (None: anywhere, rescan); indexed once the burst settles."""
         with self._changed:
+            if paths is None or self._paths is None:
+                self._paths = None
+            else:
+                self._paths.update(paths)
+                if len(self._paths) > MAX_PATHS:
+                    self._paths = None
             now = time.monotonic()
             if self._first_event is None:
                 self._first_event = now
@@ -136,11 +155,12 @@ class CorpusWatcher:
             self._changed.notify_all()
 
     def _run(self) -> None:
-        while self._wait_for_quiet():
-            self._reindex()
+        while (batch := self._wait_for_quiet()) is not False:
+            self._reindex(batch)
 
-    def _wait_for_quiet(self) -> bool:
-        """Block until a burst of changes has settled; False when the watcher stops."""
+    def _wait_for_quiet(self) -> set[str] | bool | None:
+        """Block until a burst of changes has settled and return its paths (None: rescan the
+        corpus); False when the watcher stops."""
         with self._changed:
             while not self._stopping:
                 if self._first_event is None:
@@ -151,25 +171,31 @@ class CorpusWatcher:
                 if remaining <= 0:
                     # Changes from now on will be seen by another run after this one.
                     self._first_event = None
-                    return True
+                    batch, self._paths = self._paths, set()
+                    return batch
                 self._changed.wait(remaining)
             return False
 
-    def _reindex(self) -> None:
-        """One incremental run; a busy index is retried, any other failure waits for a change."""
+    def _reindex(self, paths: set[str] | None) -> None:
+        """One incremental run; a busy index is retried, any other failure waits for a change
+        (which then rescans the corpus: the failed run's paths are not known to be indexed)."""
         if not self.corpus.is_dir():
             # An unmounted or renamed corpus must not empty the index.
             logger.warning("corpus folder %s is gone: index left as it is", self.corpus)
             return
         try:
-            summary = update_index(self.corpus, self.store)
+            summary = update_index(
+                self.corpus, self.store, paths=None if paths is None else sorted(map(Path, paths))
+            )
         except IndexBusy as exc:
             # Another writer may have scanned the corpus before this change: try again.
             logger.warning("index not updated, will retry: %s", exc)
-            self.notify()
+            self.notify(paths)
             return
         except Exception:
             logger.exception("index not updated, will retry on the next change")
+            with self._changed:
+                self._paths = None
             return
         if self.on_update is not None:
             try:
@@ -185,6 +211,19 @@ class _Handler(FileSystemEventHandler):
         self.watcher = watcher
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        paths = [event.src_path, event.dest_path]
-        if any(path and self.watcher.is_relevant(path) for path in paths):
-            self.watcher.notify()
+        paths = [os.fsdecode(p) for p in (event.src_path, event.dest_path) if p]
+        relevant = [path for path in paths if self.watcher.is_relevant(path)]
+        if relevant:
+            self.watcher.notify(relevant)
+
+
+class _OverflowHandler(logging.Handler):
+    """Turns watchdog's warning that inotify dropped events into a rescan of the corpus."""
+
+    def __init__(self, watcher: CorpusWatcher) -> None:
+        super().__init__(logging.WARNING)
+        self.watcher = watcher
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if OVERFLOW_MESSAGE in record.getMessage():
+            self.watcher.notify(None)

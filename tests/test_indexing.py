@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from indexer import store as store_module
+from indexer.facts import read_facts
 from indexer.indexing import update_index
 from indexer.request import parse_request
 from indexer.search import search
@@ -146,3 +147,76 @@ def test_a_link_to_a_file_outside_the_corpus_is_skipped(corpus, index_dir, tmp_p
     ]
     assert found(corpus, index_dir, "Zanzibar") == []
     assert set(found(corpus, index_dir, "Alpha")) == {"a", "interne"}
+
+
+def _indexed(index_dir: Path) -> dict[str, tuple]:
+    """Every indexed release's id and what it was indexed from (content digest, size)."""
+    with IndexStore(index_dir).open().reader() as reader:
+        return {f.id: (f.sha256, f.size) for _, f in read_facts(reader)}
+
+
+def _move(corpus: Path, source: str, target: str) -> None:
+    (corpus / target).parent.mkdir(parents=True, exist_ok=True)
+    os.replace(corpus / source, corpus / target)
+
+
+# (what changes in the corpus, the paths a watcher reports, expected counts)
+CHANGES = [
+    pytest.param(
+        lambda c: (c / "d.txt").write_text(RELEASE.format(n=4, word="Delta"), "utf-8"),
+        ["d.txt"],
+        dict(added=1, updated=0, removed=0, unchanged=0),
+        id="new file",
+    ),
+    pytest.param(
+        lambda c: (c / "a.txt").write_text(RELEASE.format(n=1, word="Echo"), "utf-8"),
+        ["a.txt"],
+        dict(added=0, updated=1, removed=0, unchanged=0),
+        id="changed file",
+    ),
+    pytest.param(
+        lambda c: (c / "b.txt").unlink(),
+        ["b.txt"],
+        dict(added=0, updated=0, removed=1, unchanged=0),
+        id="deleted file",
+    ),
+    pytest.param(
+        lambda c: _move(c, "2020", "2021"),
+        ["2020", "2021"],
+        dict(added=1, updated=0, removed=1, unchanged=0),
+        id="folder moved",
+    ),
+    pytest.param(
+        lambda c: _move(c, "a.txt", "2022/x/a.txt"),
+        ["a.txt", "2022"],
+        dict(added=1, updated=0, removed=1, unchanged=0),
+        id="file moved into a new folder tree",
+    ),
+    pytest.param(
+        lambda c: (c / "a.md").write_text(RELEASE.format(n=1, word="Foxtrot"), "utf-8"),
+        ["a.md"],
+        dict(added=0, updated=1, removed=0, unchanged=0),
+        id="a sibling of higher precedence takes the id",
+    ),
+    pytest.param(
+        lambda c: (c / ".a.txt.swp").write_text("x", "utf-8"),
+        [".a.txt.swp", "../outside.txt", "gazetteer.yaml"],
+        dict(added=0, updated=0, removed=0, unchanged=0),
+        id="hidden, outside and gazetteer paths",
+    ),
+]
+
+
+@pytest.mark.parametrize(("change", "paths", "expected"), CHANGES)
+def test_an_update_told_the_changed_paths_matches_a_full_rescan(
+    corpus, index_dir, tmp_path, change, paths, expected
+) -> None:
+    store = IndexStore(index_dir)
+    update_index(corpus, store)
+    change(corpus)
+    summary = update_index(corpus, store, paths=[corpus / p for p in paths])
+    assert counts(summary) == expected
+    rescanned = tmp_path / "rescanned"
+    update_index(corpus, IndexStore(rescanned))
+    assert _indexed(index_dir) == _indexed(rescanned)
+    assert counts(update_index(corpus, store))["unchanged"] == len(_indexed(rescanned))

@@ -179,11 +179,11 @@ def test_a_failing_update_is_logged_and_retried_on_the_next_change(
     failures = [RuntimeError("disk on fire")]
     failed = threading.Event()
 
-    def flaky(corpus: Path, store: IndexStore) -> IndexSummary:
+    def flaky(corpus: Path, store: IndexStore, **options) -> IndexSummary:
         if failures:
             failed.set()
             raise failures.pop()
-        return update_index(corpus, store)
+        return update_index(corpus, store, **options)
 
     monkeypatch.setattr(watch, "update_index", flaky)
     watched.write("un.txt", release("Essai", "Le module nebula."))
@@ -203,10 +203,10 @@ def test_a_busy_index_is_retried_without_another_change(
 ) -> None:
     failures = [IndexBusy("another process is writing")]
 
-    def busy_once(corpus: Path, store: IndexStore) -> IndexSummary:
+    def busy_once(corpus: Path, store: IndexStore, **options) -> IndexSummary:
         if failures:
             raise failures.pop()
-        return update_index(corpus, store)
+        return update_index(corpus, store, **options)
 
     monkeypatch.setattr(watch, "update_index", busy_once)
     watched.write("un.txt", release("Essai", "Le module nebula."))
@@ -273,3 +273,33 @@ def test_a_missing_corpus_fails_at_start_and_leaves_no_thread(tmp_path: Path) ->
         watcher.start()
     watcher.stop()
     assert set(threading.enumerate()) == before
+
+
+@pytest.fixture
+def calls(watched: Watched, monkeypatch) -> list[list[Path] | None]:
+    """The `paths` of every update the watcher runs from now on."""
+    seen: list[list[Path] | None] = []
+
+    def spy(corpus: Path, store: IndexStore, **options) -> IndexSummary:
+        seen.append(options.get("paths"))
+        return update_index(corpus, store, **options)
+
+    monkeypatch.setattr(watch, "update_index", spy)
+    return seen
+
+
+def test_the_watcher_tells_the_indexer_which_paths_changed(watched: Watched, calls) -> None:
+    watched.write("2024/nouveau.txt", release("Lancement", "Le satellite zorglub décolle."))
+    watched.wait_for_ids("zorglub", {"2024/nouveau"})
+    assert calls and all(paths is not None for paths in calls)
+    assert watched.corpus / "2024/nouveau.txt" in {p for paths in calls for p in paths}
+
+
+def test_lost_events_make_the_next_update_rescan_the_corpus(watched: Watched, calls) -> None:
+    # What watchdog logs when the kernel's inotify queue overflowed and events were lost.
+    logging.getLogger(watch.OVERFLOW_LOGGER).warning("Inotify queue overflowed")
+    (watched.corpus / "000_4e926120857ef53d.txt").unlink()  # as if its event had been lost
+    watched.write("nouveau.txt", release("Lancement", "Le satellite zorglub décolle."))
+    watched.wait_for_ids("zorglub", {"nouveau"})
+    assert calls[0] is None
+    assert "000_4e926120857ef53d" not in watched.ids()

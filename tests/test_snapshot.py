@@ -1,0 +1,83 @@
+"""Snapshots: one derived from the previous commit's holds exactly what a fresh one reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer import snapshot as snapshot_module
+from indexer.indexing import update_index
+from indexer.snapshot import SearchIndex, Snapshot
+from indexer.store import IndexStore
+
+AGENCIES = ("CNES", "ESA", "NASA", "JAXA")
+MONTHS = ("janvier", "mars", "juin", "octobre")
+
+
+def release(n: int, word: str = "orbite") -> str:
+    agency = AGENCIES[n % len(AGENCIES)]
+    day, month, year = 1 + n % 27, MONTHS[n % len(MONTHS)], 2000 + n % 9
+    return f"{day} {month} {year}\n\nCommuniqué {n} du {agency}\n\nLe {agency} et la {word}.\n"
+
+
+def tables(snapshot: Snapshot) -> dict[str, object]:
+    """Everything a search reads from a snapshot's per-release tables."""
+    return {
+        "rows": snapshot.rows,
+        "docnums": snapshot.docnums,
+        "keys": snapshot.facets.keys,
+        "masks": snapshot.facets.masks,
+        "newest_first": snapshot.newest_first,
+        "oldest_first": snapshot.oldest_first,
+        "labels": {k: snapshot.labels[k] for keys in snapshot.rows.values() for k in keys.agency},
+    }
+
+
+# One change per commit, in order: enough commits for Whoosh to merge its small segments.
+STEPS = [("add", n) for n in range(80, 86)] + [
+    ("change", 3),
+    ("delete", 7),
+    ("add", 86),
+    ("change", 81),
+    ("delete", 84),
+    ("delete", 0),
+    ("add", 87),
+    ("change", 12),
+]
+
+
+@pytest.fixture
+def corpus(make_corpus) -> Path:
+    return make_corpus({f"cp-{n:02d}.txt": release(n) for n in range(80)})
+
+
+def test_each_derived_snapshot_equals_a_fresh_one(
+    corpus: Path, index_dir: Path, monkeypatch
+) -> None:
+    store = IndexStore(index_dir)
+    update_index(corpus, store)
+    index = SearchIndex(store, corpus)
+    index.snapshot()
+    read: list[int] = []
+    reading = snapshot_module.read_facts
+
+    def counted(reader):
+        for item in reading(reader):
+            read.append(item[0])
+            yield item
+
+    monkeypatch.setattr(snapshot_module, "read_facts", counted)
+    for action, n in STEPS:
+        path = corpus / f"cp-{n:02d}.txt"
+        if action == "delete":
+            path.unlink()
+        else:
+            path.write_text(release(n, word="sonde" if action == "change" else "orbite"), "utf-8")
+        update_index(corpus, store, paths=[path])
+        read.clear()
+        derived = index.snapshot()
+        derived_reads = len(read)
+        fresh = Snapshot(derived.ix, derived.meta, derived.gazetteer)
+        assert tables(derived) == tables(fresh), (action, n)
+        assert derived_reads < len(fresh.rows) / 2, f"{action} {n} read {derived_reads} rows"
