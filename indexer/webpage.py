@@ -32,11 +32,15 @@ SITE_PREFIX_WORDS = 3  # a longer first segment of a <title> is part of the head
 SHORT_LINE_WORDS = 4  # a shorter line must be a whole line of trafilatura's text to be kept
 _BULLET = re.compile(r"^\s*[-*•]\s+")
 _SPACE = re.compile(r"\s+")
+# trafilatura takes about 2 s per MB of HTML: a larger page keeps our extraction whole.
+MAX_GUIDED_CHARS = 3 * 2**20
 HEAD_LINE_WORDS = 12  # a longer line with a number is a sentence, not a date or number line
 
 
 def main_text(text: str, html: str, headline: str | None) -> str:
     """The lines of `text` (our extraction of `html`) that are the release, not the site."""
+    if len(html) > MAX_GUIDED_CHARS:
+        return text
     try:
         # fast: without trafilatura's own fallbacks (1.5 times faster): ours is the fallback.
         found = trafilatura.extract(html, include_comments=False, include_tables=True, fast=True)

@@ -16,6 +16,8 @@ from indexer.snapshot import SearchIndex
 from indexer.store import IndexStore
 from tests.mail_factory import eml_bytes
 from tests.office_factory import TITLE, Styled, docx_bytes, odt_bytes
+from tests.web_pages import TEMPLATES
+from tests.web_pages import Release as PageRelease
 
 BODY = (
     "Le CNES confirme la mise en orbite du satellite zqfmtx, construit avec la NASA. "
@@ -59,9 +61,16 @@ def _html_eml() -> bytes:
     )
 
 
+def _web_page(site: str) -> Callable[[], bytes]:
+    release = PageRelease(HEADLINE, "Publié le 3 mars 2024", "Mis à jour le 4 mars 2024", (BODY,))
+    return lambda: TEMPLATES[site](release)[0].encode()
+
+
 @pytest.mark.parametrize(
     ("name", "make"),
     [
+        pytest.param("cp.html", _web_page("cnes"), id="html-cnes"),
+        pytest.param("cp.html", _web_page("esa"), id="html-esa"),
         pytest.param("cp.docx", _docx, id="docx"),
         pytest.param("cp.odt", _odt, id="odt"),
         pytest.param("cp.eml", _eml, id="eml"),

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from indexer.readers import read_document
-from indexer.webpage import main_text, without_site_name
+from indexer.webpage import MAX_GUIDED_CHARS, main_text, without_site_name
 from tests.web_pages import WebPage, page_bytes, web_pages
 
 
@@ -97,5 +97,22 @@ def test_headline_candidates(tmp_path: Path, html: str, title: str) -> None:
     assert read_document(path).title == title
 
 
-def test_main_text_keeps_ours_when_trafilatura_finds_nothing() -> None:
-    assert main_text("Un mot", "<p>Un mot</p>", None) == "Un mot"
+SENTENCES = "Le CNES et l’ESA ont signé à Paris un accord sur l’observation de la Terre. " * 3
+CHROME_PAGE = (
+    "<html><body><div class='share'>Partager sur Facebook</div><div class='text'><p>"
+    f"{SENTENCES}</p></div></body></html>"
+)
+
+
+@pytest.mark.parametrize(
+    ("html", "padding", "kept"),
+    [
+        pytest.param("<p>Un mot</p>", 0, True, id="trafilatura-finds-nothing"),
+        pytest.param(CHROME_PAGE, 0, False, id="guided"),
+        pytest.param(CHROME_PAGE, MAX_GUIDED_CHARS, True, id="too-large-to-guide"),
+    ],
+)
+def test_when_our_extraction_is_kept_whole(html: str, padding: int, kept: bool) -> None:
+    text = "Partager sur Facebook\n\n" + SENTENCES.strip()
+    html = html.replace("<body>", "<body><!--" + " " * padding + "-->")
+    assert (main_text(text, html, None) == text) is kept
