@@ -260,3 +260,111 @@ def test_a_new_query_keeps_the_active_filter(page: Page) -> None:
     expect(results(page)).not_to_have_count(0)
     for article in results(page).all():
         expect(article.get_by_role("listitem").filter(has_text="ESA")).to_have_count(1)
+
+
+def suggestions(page: Page):
+    return page.get_by_role("listbox", name="Suggestions")
+
+
+def combobox(page: Page):
+    return page.get_by_role("combobox", name=SEARCH_BOX)
+
+
+def announcement(page: Page):
+    """The polite live region that tells screen readers how many suggestions there are."""
+    return page.locator("#q-suggestions-status")
+
+
+def test_typing_offers_suggestions_in_an_accessible_combobox(page: Page) -> None:
+    page.goto("/")
+    box = combobox(page)
+    expect(box).to_have_attribute("aria-expanded", "false")
+    expect(box).to_have_attribute("aria-autocomplete", "list")
+    box.press_sequentially("Ros")
+    expect(box).to_have_attribute("aria-expanded", "true")
+    expect(suggestions(page)).to_be_visible()
+    expect(box).to_have_attribute("aria-controls", suggestions(page).get_attribute("id"))
+    options = suggestions(page).get_by_role("option")
+    expect(options.first).to_have_text(re.compile(r"^Roscosmos\W+agence$"))
+    count = options.count()
+    expect(announcement(page)).to_have_text(re.compile(rf"^{count} suggestions?\b"))
+    expect(announcement(page)).to_have_attribute("aria-live", "polite")
+
+
+def test_arrows_move_through_the_suggestions_and_escape_closes_them(page: Page) -> None:
+    page.goto("/")
+    box = combobox(page)
+    box.press_sequentially("sat")
+    options = suggestions(page).get_by_role("option")
+    expect(options.first).to_be_visible()
+    count = options.count()
+    assert count >= 2
+    page.keyboard.press("ArrowDown")
+    expect(box).to_have_attribute("aria-activedescendant", options.nth(0).get_attribute("id"))
+    expect(options.nth(0)).to_have_attribute("aria-selected", "true")
+    page.keyboard.press("ArrowDown")
+    expect(box).to_have_attribute("aria-activedescendant", options.nth(1).get_attribute("id"))
+    expect(options.nth(0)).to_have_attribute("aria-selected", "false")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")  # from the first, up wraps to the last
+    expect(box).to_have_attribute(
+        "aria-activedescendant", options.nth(count - 1).get_attribute("id")
+    )
+    page.keyboard.press("Escape")
+    expect(suggestions(page)).to_be_hidden()
+    expect(box).to_have_attribute("aria-expanded", "false")
+    expect(box).not_to_have_attribute("aria-activedescendant", re.compile("."))
+    expect(box).to_have_value("sat")  # Escape closes the list, and keeps the text
+    expect(box).to_be_focused()
+
+
+def test_enter_on_a_word_searches_it(page: Page) -> None:
+    page.goto("/")
+    box = combobox(page)
+    box.press_sequentially("satel")
+    first = suggestions(page).get_by_role("option").first
+    expect(first).to_have_text("satellite")
+    page.keyboard.press("ArrowDown")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/\?q=satellite(&|$)"))
+    expect(count(page)).to_have_text("15 résultats")
+    expect(box).to_have_value("satellite")
+
+
+def test_choosing_an_agency_opens_its_page(page: Page) -> None:
+    # The page itself belongs to the entity pages; here, only where the choice leads.
+    page.route("**/agences/**", lambda route: route.fulfill(body="<title>agence</title>"))
+    page.goto("/")
+    combobox(page).press_sequentially("Roscos")
+    option = suggestions(page).get_by_role("option").filter(has_text="Roscosmos")
+    expect(option).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    expect(option).to_have_attribute("aria-selected", "true")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/agences/Roscosmos$"))
+
+
+def test_enter_without_a_chosen_suggestion_submits_what_is_typed(page: Page) -> None:
+    page.goto("/")
+    combobox(page).press_sequentially("satel")
+    expect(suggestions(page).get_by_role("option").first).to_be_visible()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/\?q=satel(&|$)"))
+    total = page.request.get("/api/search?q=satel").json()["total"]
+    assert total >= 15  # the last word is a prefix: "satellite" and its kin
+    expect(count(page)).to_have_text(f"{total} résultats")
+
+
+def test_a_click_on_a_suggestion_chooses_it(page: Page) -> None:
+    page.goto("/")
+    combobox(page).press_sequentially("satel")
+    option = suggestions(page).get_by_role("option").first
+    expect(option).to_have_text("satellite")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "suggestions.png")
+    with page.expect_navigation():
+        option.click()
+    expect(page).to_have_url(re.compile(r"/\?q=satellite(&|$)"))
