@@ -95,7 +95,7 @@ def test_canonical_name_comes_first_among_aliases(gazetteer: Gazetteer) -> None:
         ("Mars\nExpress", [("Mars Express", "Mars\nExpress")]),
         # longest name first
         ("Ariane 64", [("Ariane 6", "Ariane 64")]),
-        ("Ariane 5 ECA", [("Ariane 5", "Ariane 5")]),
+        ("Ariane 5 ECA", [("Ariane 5", "Ariane 5 ECA")]),  # a version is the launcher
         ("IASI-NG", [("IASI-NG", "IASI-NG")]),
         ("Artemis II", [("Artemis II", "Artemis II")]),
         ("Chang'e 4 et Chang'e", [("Chang'e 4", "Chang'e 4"), ("Chang'e", "Chang'e")]),
@@ -143,7 +143,7 @@ def test_offsets_are_in_the_original_text(gazetteer: Gazetteer, text: str) -> No
 def test_mentions_left_to_right_without_overlap(gazetteer: Gazetteer) -> None:
     text = "La mission Sentinel-6 Michael Freilich de l'ESA, avec Jason-3 et la NASA."
     assert found(gazetteer, text) == [
-        ("Sentinel-6", "Sentinel-6 Michael Freilich"),
+        ("Sentinel-6A", "Sentinel-6 Michael Freilich"),
         ("ESA", "ESA"),
         ("Jason-3", "Jason-3"),
         ("NASA", "NASA"),
@@ -165,6 +165,22 @@ def test_mentions_left_to_right_without_overlap(gazetteer: Gazetteer) -> None:
         (MISSION, "Chang’e-6", "Chang'e 6"),
         (MISSION, "Martian Moons eXploration", "MMX"),
         (MISSION, "microscope", "MICROSCOPE"),  # lookup names an entity on purpose: any case
+        (MISSION, "Sentinelle-2A", "Sentinel-2A"),  # French spellings of the Sentinel family
+        (MISSION, "Sentinel 6 Michael Freilich", "Sentinel-6A"),
+        (MISSION, "Long March 5", "Longue Marche 5"),
+        (MISSION, "CZ-2C", "Longue Marche 2C"),
+        (MISSION, "EPS-SG", "MetOp-SG"),
+        (MISSION, "Meteosat-11", "MSG-4"),
+        (MISSION, "Atlas 5", "Atlas V"),
+        (MISSION, "Ka-band Radar Interferometer", "KaRIn"),
+        (AGENCY, "Agence spatiale mexicaine", "AEM"),
+        (AGENCY, "UAE Space Agency", "UAESA"),
+        (AGENCY, "Agence spatiale luxembourgeoise", "Luxembourg Space Agency"),
+        # research labs and universities are not agencies
+        (AGENCY, "CNRS", None),
+        (AGENCY, "IRAP", None),
+        (AGENCY, "JPL", None),
+        (AGENCY, "Observatoire de Paris", None),
         (MISSION, "CNES", None),  # an agency, not a mission
         (MISSION, "Ulysse", None),
     ],
@@ -174,6 +190,36 @@ def test_lookup(gazetteer: Gazetteer, kind: str, name: str, expected: str | None
     assert (entity.name if entity else None) == expected
     # A filter value is read the same way; a name the gazetteer does not know stays as written.
     assert gazetteer.canonical(kind, name) == (expected or name)
+
+
+@pytest.mark.parametrize(
+    ("member", "family"),
+    [
+        ("Sentinel-2A", "Sentinel-2"),
+        ("Sentinel-1C", "Sentinel-1"),
+        ("Sentinel-6A", "Sentinel-6"),
+        ("Metop-C", "MetOp"),
+        ("MSG-4", "MSG"),
+        ("MTG-I1", "MTG"),
+        ("Vega-C", "Vega"),
+        ("Longue Marche 5", "Longue Marche"),
+        ("SPOT 6", "SPOT"),
+        ("Chang'e 6", "Chang'e"),
+        ("Artemis II", "Artemis"),
+    ],
+)
+def test_numbered_members_know_their_family(gazetteer: Gazetteer, member: str, family: str) -> None:
+    entity = gazetteer.lookup(MISSION, member)
+    assert entity is not None and entity.family == family
+    assert gazetteer.lookup(MISSION, family) is not None
+
+
+def test_a_user_file_may_give_a_family(tmp_path: Path) -> None:
+    (tmp_path / USER_FILE_NAME).write_text(
+        "missions:\n  - name: Ulysse\n  - name: Ulysse-2\n    family: ulysse\n", encoding="utf-8"
+    )
+    entity = Gazetteer.load(tmp_path).lookup(MISSION, "Ulysse 2")
+    assert entity is not None and entity.family == "Ulysse"  # its canonical name
 
 
 def test_unknown_kind_is_an_error(gazetteer: Gazetteer) -> None:
@@ -284,6 +330,9 @@ def test_empty_user_file_changes_nothing(tmp_path: Path, gazetteer: Gazetteer) -
         ("missions:\n  - name: Foo\n    aliases: Bar\n", "'aliases' must be a list"),
         ("missions:\n  - name: Foo\n    aliases: [yes]\n", "True is not a name"),
         ("missions:\n  - name: Foo\n    case_sensitive: ['--']\n", "'--' is not a name"),
+        ("missions:\n  - name: Foo\n    family: Bar\n", "'Foo' has family 'Bar', which is not"),
+        ("missions:\n  - name: Foo\n    family: CNES\n", "which is not another mission"),
+        ("missions:\n  - name: Foo\n    family: [Bar]\n", "'family' must be the name of"),
         (
             "missions:\n  - name: Foo\n    aliases: [Bar]\n  - name: Baz\n    aliases: [bar]\n",
             "'bar' names both mission 'Foo' and mission 'Baz'",

@@ -262,7 +262,19 @@ def test_declared_title(declared: str | None, expected: str) -> None:
     ("text", "agencies", "missions"),
     [
         ("La NASA, l'ESA, puis la NASA et l'Agence spatiale européenne.", ["NASA", "ESA"], []),
-        ("Le Cnes et la CNSA préparent Chang’e 6 et Chang'e-6.", ["CNES", "CNSA"], ["Chang'e 6"]),
+        (
+            "Le Cnes et la CNSA préparent Chang’e 6 et Chang'e-6.",
+            ["CNES", "CNSA"],
+            ["Chang'e 6", "Chang'e"],
+        ),
+        # a numbered member names its family, right after it
+        ("Sentinel-2A et Sentinel-2B.", [], ["Sentinel-2A", "Sentinel-2", "Sentinel-2B"]),
+        ("Le satellite Sentinelle-2A.", [], ["Sentinel-2A", "Sentinel-2"]),
+        (
+            "Une Longue Marche 2C et une Vega-C.",
+            [],
+            ["Longue Marche 2C", "Longue Marche", "Vega-C", "Vega"],
+        ),
         # e-mail addresses and URLs never name an agency
         ("Écrire à pascale.bresson@cnes.fr.", [], []),
         ("Voir https://www.esa.int/Science et presse.cnes.fr ou www.nasa.gov.", [], []),
@@ -278,7 +290,7 @@ def test_declared_title(declared: str | None, expected: str) -> None:
         ("Mission Ulysse : le point.", [], ["Ulysse"]),
         # ...and resolve to the canonical name when they are aliases
         ("Le télescope Webb a observé.", [], ["JWST"]),
-        ("La sonde Chang’e 4 et l’instrument DORN.", [], ["Chang'e 4", "DORN"]),
+        ("La sonde Chang’e 4 et l’instrument DORN.", [], ["Chang'e 4", "Chang'e", "DORN"]),
         ("La mission Merlin du CNES.", ["CNES"], ["MERLIN"]),
         # ...but not common words, determiners, plurals or all-caps text
         ("Une mission satellitaire de suivi.", [], []),
@@ -474,8 +486,8 @@ SEED_EXPECTATIONS = {
         " A L'EXPLORATION DE LA LUNE ET AU-DELA",
         "date": "2020-09-28",
         "release": "CP111-2020",
-        "agencies": ["CNES", "CNSA", "IRAP"],
-        "missions": ["Chang'e 6", "DORN", "Chang'e", "Chang'e 4", "Yutu 2", "SCO", "SVOM"],
+        "agencies": ["CNES", "CNSA"],
+        "missions": ["Chang'e 6", "Chang'e", "DORN", "Chang'e 4", "Yutu 2", "Yutu", "SCO", "SVOM"],
     },
     "001": {
         "title": "Coopération spatiale entre la France et la Russie - Le CNES et Roscosmos signent"
@@ -498,7 +510,7 @@ SEED_EXPECTATIONS = {
         " cadre du Salon MAKS",
         "date": "2019-08-27",
         "release": "CP124-2019",
-        "agencies": ["CNES", "Roscosmos", "Roshydromet", "TsAGI"],
+        "agencies": ["CNES", "Roscosmos", "Roshydromet"],
         "missions": ["Interhelioprobe", "Bion-M2", "MTB-2", "SCO"],
     },
     "004": {
@@ -507,7 +519,7 @@ SEED_EXPECTATIONS = {
         "date": None,
         "release": None,
         "agencies": ["CNES", "CNSA"],
-        "missions": ["Chang'e 6", "Tiangong-2", "Cardiospace", "SVOM"],
+        "missions": ["Chang'e 6", "Chang'e", "Tiangong-2", "Tiangong", "Cardiospace", "SVOM"],
     },
 }
 

@@ -166,6 +166,17 @@ def test_snippet_is_escaped_except_marks(make_corpus, open_index) -> None:
     assert "<mark>Lune</mark>" in snippet
 
 
+@pytest.mark.parametrize("q", ["mission:Sentinel-2", "mission:Sentinelle-2", "mission:Sentinel-2A"])
+def test_a_numbered_member_is_found_by_its_family(make_corpus, open_index, q: str) -> None:
+    corpus = make_corpus(
+        {
+            "a.txt": "Sentinel-2A en orbite\n\nLe satellite observe les terres.",
+            "b.txt": "Sentinel-1A en orbite\n\nLe satellite observe les mers.",
+        }
+    )
+    assert ids(open_index(corpus), q) == ["a"]
+
+
 def test_browse_snippets_start_at_the_text(seed_index) -> None:
     """An empty query lists releases: each snippet opens on the release's text, not on the
     label, the dateline, the number or the headline that the card already shows."""
