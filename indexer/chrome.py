@@ -69,7 +69,7 @@ def is_chrome(line: str) -> bool:
     words = [word for word in _WORD_SEPARATORS.split(folded) if word]
     return (
         folded.rstrip(" :") in shapes.sections
-        or _is_breadcrumb(line, shapes)
+        or is_breadcrumb(line)
         or (bool(words) and all(word in shapes.languages for word in words))
         or (set(words) <= shapes.share and not set(words) <= _SHARE_LINKS)
         or shapes.prefix.match(folded) is not None
@@ -87,8 +87,13 @@ def is_head_chrome(line: str) -> bool:
     return bullet is not None and len(bullet["rest"].split()) <= BULLET_WORDS
 
 
-def _is_breadcrumb(line: str, shapes: _Shapes) -> bool:
-    """Breadcrumbs such as "Accueil > Actualités > SWOT": separators, from a section name."""
+def is_breadcrumb(line: str) -> bool:
+    """Breadcrumbs such as "Accueil > Actualités > SWOT": separators, from a section name.
+
+    What a page shows above its breadcrumbs is its banner (the site's or ministry's name, menus).
+    """
+    shapes = _shapes()
+    line = line.strip()
     parts = _CRUMB.split(line)
     if len(parts) < 2 or len(line) > CRUMBS_MAX or "«" in line:  # « … » quotes are not crumbs
         return False

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from indexer.chrome import is_chrome, is_head_chrome
+from indexer.chrome import is_breadcrumb, is_chrome, is_head_chrome
 from indexer.dates import dates_in
 from indexer.embargo import find_embargo, is_embargo_line
 from indexer.gazetteer import AGENCY, MISSION, Gazetteer, Mention
@@ -26,6 +26,7 @@ from indexer.release import Document, Release
 HEAD_LINES = 10  # the head of a release: its first non-empty lines that are not chrome...
 HEAD_CHARS = 600  # ...and at most this many characters of them
 HEAD_SCAN = 60  # lines looked at for the head, chrome included: a page's menus end before that
+BANNER_LINES = 3  # lines above a page's breadcrumbs that are its banner (site, ministry, menus)
 TITLE_MAX = 200  # a longer first line is a paragraph, not a headline
 TITLE_CUT = 120  # where a paragraph standing in for a title is cut
 
@@ -172,7 +173,7 @@ def find_entities(text: str, gazetteer: Gazetteer) -> tuple[list[str], list[str]
 def _read_head(lines: list[str], gazetteer: Gazetteer | None = None) -> list[_Line]:
     """The head: its first HEAD_LINES non-empty lines that are not chrome, and the chrome
     lines among and before them (a saved page's menus, breadcrumbs, captions; before the
-    headline, also tag bullets and the site's name)."""
+    headline, also tag bullets, the site's name, and whatever stands above a breadcrumb)."""
     head: list[_Line] = []
     kept = seen = 0
     before_headline = True  # tag bullets and the site's name come before it; after, a list
@@ -186,6 +187,9 @@ def _read_head(lines: list[str], gazetteer: Gazetteer | None = None) -> list[_Li
         chrome = is_chrome(line) or (
             before_headline and (is_head_chrome(line) or _is_site_name(line, gazetteer))
         )
+        if kept <= BANNER_LINES and is_breadcrumb(line):  # what stands above it is the banner
+            head = [_Line(earlier.text, earlier.number, True) for earlier in head]
+            kept, before_headline = 0, True
         head.append(_Line(line, number, chrome))
         kept += not chrome
         before_headline = before_headline and (chrome or _is_heading_noise(line))
