@@ -26,6 +26,8 @@ OPERATIONS = [
     ("GET", "/api/suggest"),
     ("GET", "/api/search.csv"),
     ("GET", "/api/search.jsonl"),
+    ("GET", "/api/agencies/{name}"),
+    ("GET", "/api/missions/{name}"),
     ("GET", "/api/releases/{release_id}"),
     ("GET", "/api/health"),
     ("POST", "/api/reindex"),

@@ -65,7 +65,7 @@ def client(site: tuple[Flask, Path]) -> FlaskClient:
 
 def concrete_urls(app: Flask, release_id: str = "cp-00000") -> Iterator[tuple[str, str]]:
     """(rule, URL) for every rule of the app, its variables filled with real values."""
-    values = {"release_id": release_id, "filename": "style.css"}
+    values = {"release_id": release_id, "filename": "style.css", "name": "CNES"}
     for rule in app.url_map.iter_rules():
         url = rule.rule
         for name in rule.arguments:

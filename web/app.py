@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from indexer.cli import DEFAULT_CORPUS, DEFAULT_INDEX
-from web import api, errors, exports, feeds, index, openapi, pages, security
+from web import api, entities, errors, exports, feeds, index, openapi, pages, security
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -32,6 +32,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     index.init_app(app)
     security.init_app(app)
     errors.init_app(app)
-    for blueprint in (api.bp, exports.bp, pages.bp, feeds.bp, openapi.bp):
+    for blueprint in (api.bp, exports.bp, pages.bp, entities.bp, feeds.bp, openapi.bp):
         app.register_blueprint(blueprint)
     return app

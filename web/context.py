@@ -20,7 +20,7 @@ from indexer.facets import FACETS
 from indexer.normalize import fold
 from indexer.request import MAX_PAGE, SearchRequest
 from web.params import FILTERS, search_args, with_args
-from web.urls import release_url
+from web.urls import entity_url, release_url
 
 FACET_LABELS = {f.name: f.label for f in FACETS}
 # "" is the default order (relevance, or newest first without words): a new query typed in the
@@ -106,7 +106,7 @@ def search_page(
         timing_label=f"{number_fr(response['took_ms'], 1)} ms",
         facets=facets,
         chips=_chips(parsed, args, facets),
-        timeline=_timeline(next(f for f in facets if f["name"] == "year")),
+        timeline=timeline(next(f for f in facets if f["name"] == "year")),
         pagination=_pagination(response, args),
         suggestion=(
             {
@@ -135,7 +135,26 @@ def _result(result: dict[str, Any], q: str) -> dict[str, Any]:
         **result,
         "date_label": french_date(result["date"]),
         "url": release_url(result["id"], q, request.script_root),
+        "badges": badges(result),
     }
+
+
+BADGE_LABELS = {"agency": "Agence", "mission": "Mission"}
+
+
+def badges(release: dict[str, Any]) -> list[dict[str, str]]:
+    """A release's agencies then missions, each linked to its entity page."""
+    root = request.script_root
+    return [
+        {
+            "kind": kind,
+            "kind_label": BADGE_LABELS[kind],
+            "label": name,
+            "url": entity_url(kind, name, root),
+        }
+        for kind, names in (("agency", release["agencies"]), ("mission", release["missions"]))
+        for name in names
+    ]
 
 
 def _facet(
@@ -197,8 +216,9 @@ def _chips(
     return chips
 
 
-def _timeline(year_facet: dict[str, Any]) -> dict[str, Any] | None:
-    """Bars of matches per year, oldest on the left, empty years between kept as gaps."""
+def timeline(year_facet: dict[str, Any]) -> dict[str, Any] | None:
+    """Bars of matches per year, oldest on the left, empty years between kept as gaps; each
+    value of `year_facet["results"]` has a `count`, the `toggle_url` of its bar, `selected`."""
     counts = {int(r["value"]): r for r in year_facet["results"]}
     if not counts:
         return None

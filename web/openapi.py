@@ -7,8 +7,10 @@ from typing import Any
 
 from flask import Blueprint
 
+from indexer.entities import COMPANIONS, KINDS, RELEASES
 from indexer.export import CSV_COLUMNS, LIST_SEPARATOR
 from indexer.facets import FACET_NAMES
+from indexer.gazetteer import AGENCY, MISSION
 from indexer.request import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_QUERY_WORDS, SORTS
 from indexer.search import MAX_EXPORT
 from indexer.suggest import MAX_SUGGESTIONS
@@ -61,6 +63,17 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
     return parameter
 
 
+# What every listing shows of a release (`indexer.release.release_summary`).
+RELEASE_FIELDS: dict[str, Any] = {
+    "id": {"type": "string"},
+    "title": {"type": "string"},
+    "date": NULLABLE_DATE,
+    "release": NULLABLE_STRING,
+    "agencies": STRINGS,
+    "missions": STRINGS,
+    "embargo": EMBARGO,
+}
+
 SCHEMAS: dict[str, Any] = {
     "Error": _object(
         {
@@ -99,6 +112,44 @@ SCHEMAS: dict[str, Any] = {
             },
             "url": {"type": "string", "description": "Path of the release's page."},
         }
+    ),
+    "EntityRelease": _object(
+        {**RELEASE_FIELDS, "url": {"type": "string", "description": "Path of the release's page."}},
+        "A release as search results summarise it (no score, no snippet).",
+    ),
+    "Entity": _object(
+        {
+            "name": {"type": "string", "description": "The canonical name."},
+            "kind": {"type": "string", "enum": list(KINDS)},
+            "aliases": {**STRINGS, "description": "Its other names in the gazetteer."},
+            "count": {"type": "integer", "minimum": 0, "description": "Releases naming it."},
+            "first_date": NULLABLE_DATE,
+            "last_date": NULLABLE_DATE,
+            "years": {
+                "type": "array",
+                "items": {"$ref": REF + "FacetValue"},
+                "description": "Releases per year, oldest year first.",
+            },
+            "agencies": {
+                "type": "array",
+                "items": {"$ref": REF + "FacetValue"},
+                "maxItems": COMPANIONS,
+                "description": "Agencies most often named alongside it (itself left out).",
+            },
+            "missions": {
+                "type": "array",
+                "items": {"$ref": REF + "FacetValue"},
+                "maxItems": COMPANIONS,
+                "description": "Missions most often named alongside it (itself left out).",
+            },
+            "releases": {
+                "type": "array",
+                "items": {"$ref": REF + "EntityRelease"},
+                "maxItems": RELEASES,
+                "description": f"The {RELEASES} newest releases naming it, newest first.",
+            },
+        },
+        "An agency or a mission, told by the releases that a search for it shows.",
     ),
     "SearchResponse": _object(
         {
@@ -158,13 +209,7 @@ SCHEMAS: dict[str, Any] = {
     ),
     "Release": _object(
         {
-            "id": {"type": "string"},
-            "title": {"type": "string"},
-            "date": NULLABLE_DATE,
-            "release": NULLABLE_STRING,
-            "agencies": STRINGS,
-            "missions": STRINGS,
-            "embargo": EMBARGO,
+            **RELEASE_FIELDS,
             "text": {
                 "type": "string",
                 "description": "Plain text; paragraphs end with a blank line.",
@@ -285,6 +330,35 @@ EXPORT_CSV = (
 EXPORT_JSONL = "One search result (without `snippet`) per line, as JSON."
 
 
+def _entity(kind: str, operation: str) -> dict[str, Any]:
+    """An agency's or a mission's JSON twin of its page."""
+    return {
+        "get": {
+            "operationId": operation,
+            "summary": f"One {kind}: its aliases, years, companions and newest releases.",
+            "parameters": [
+                {
+                    "name": "name",
+                    "in": "path",
+                    "required": True,
+                    "description": "Any of its names, accents and case aside.",
+                    "schema": {"type": "string"},
+                }
+            ],
+            "responses": {
+                "200": _json("Entity", f"The {kind}, asked under its canonical name."),
+                "301": {
+                    "description": "Asked under another name: `Location` is the canonical URL.",
+                    "headers": {"Location": {"schema": {"type": "string"}}},
+                },
+                "404": _error(
+                    f"No {kind} of the gazetteer nor of a visible release has this name."
+                ),
+            },
+        }
+    }
+
+
 def document() -> dict[str, Any]:
     """The whole OpenAPI document."""
     try:
@@ -337,6 +411,8 @@ def document() -> dict[str, Any]:
                 "application/x-ndjson",
                 f"Export a whole search as JSON Lines. {EXPORT_JSONL}",
             ),
+            "/api/agencies/{name}": _entity(AGENCY, "getAgency"),
+            "/api/missions/{name}": _entity(MISSION, "getMission"),
             "/api/releases/{release_id}": {
                 "get": {
                     "operationId": "getRelease",

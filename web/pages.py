@@ -8,7 +8,7 @@ from indexer.dates import french_date
 from indexer.releases import highlighted_text, release_detail, source_file
 from indexer.request import BadRequest
 from indexer.search import search, with_canonical_names
-from web.context import search_page, search_url, similar_items
+from web.context import badges, search_page, search_url, similar_items
 from web.index import get_index
 from web.params import search_args, search_request
 from web.security import DOWNLOAD_CSP
@@ -82,6 +82,7 @@ def release(release_id: str) -> str:
         back_url=search_url(search_args(request.args)) if q else None,
         source_url=url_for("pages.source", release_id=release_id),
         similar=similar_items(detail["similar"]),
+        release_badges=badges(detail),
         title=f"{detail['title'] or detail['id']} — Orbite",
     )
 
