@@ -146,7 +146,7 @@ def test_a_cue_word_mission_has_a_page(make_app, make_corpus) -> None:
 @pytest.mark.parametrize(
     ("url", "badge", "href"),
     [
-        ("/?q=lune", "Agence : IRAP", "/agences/IRAP"),
+        ("/?q=lune", "Agence : CNSA", "/agences/CNSA"),
         ("/?q=lune", "Mission : Chang'e 6", "/missions/Chang%27e%206"),
         (f"/releases/{CHINA_2020}", "Agence : CNSA", "/agences/CNSA"),
         (f"/releases/{CHINA_2020}", "Mission : Yutu 2", "/missions/Yutu%202"),
