@@ -106,7 +106,7 @@ def html_extractors() -> dict[str, Callable[[str], tuple[str, str | None]]]:
         "ours alone": ours_alone,
         "trafilatura alone": trafilatura_alone,
         "trafilatura alone, fast": trafilatura_fast,
-        "ours + trafilatura (kept)": readers._page,
+        "ours + trafilatura (kept)": lambda html: readers._page(html)[:2],
     }
 
 

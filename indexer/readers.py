@@ -27,6 +27,7 @@ the same extractor (whole page).
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import io
 import logging
 import math
@@ -164,6 +165,8 @@ _BLOCKS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "p", "pre", "hr", "bloc
 _GROUPS = frozenset({"ul", "ol", "dl", "table", "caption", "figure", "figcaption"})
 _PARAGRAPH_BREAKS = _SECTIONS | _BLOCKS | _GROUPS | {"details", "summary"}
 _CELLS = frozenset({"td", "th"})
+_META = frozenset({"og:title", "og:site_name", "article:published_time"})
+_ISO_DATE = re.compile(r"\s*((?:19|20)\d\d)-(\d\d)-(\d\d)")
 _VOID = frozenset({"br", "hr"})
 
 
@@ -178,7 +181,8 @@ class _TextExtractor(HTMLParser):
         self.pieces: list[tuple[int, str]] = []
         self.headlines: list[tuple[int, str]] = []
         self.page_title: str | None = None
-        self.meta: dict[str, str] = {}  # og:title and og:site_name
+        self.meta: dict[str, str] = {}  # og:title, og:site_name, article:published_time
+        self.times: list[str] = []  # the datetime of each <time> in <main>/<article>
         self._dropped: list[str] = []
         self._content = 0
         self._body = 0
@@ -200,6 +204,8 @@ class _TextExtractor(HTMLParser):
         self._enter(tag, 1)
         if tag == "meta":
             self._meta(dict(attrs))
+        elif tag == "time" and self._content:
+            self.times.append(dict(attrs).get("datetime") or "")
         elif tag == "h1":
             self._headline = []
         elif tag == "title" and self.page_title is None:
@@ -260,9 +266,24 @@ class _TextExtractor(HTMLParser):
         page_title = self.page_title and without_site_name(self.page_title, site, headings)
         return next(iter(in_content + declared + headings), None) or page_title or None
 
+    def published(self) -> dt.date | None:
+        """The publication date the page declares: `article:published_time` (or itemprop
+        `datePublished`), else the first `<time datetime>` of `<main>`/`<article>`."""
+        for value in (self.meta.get("article:published_time"), *self.times):
+            match = _ISO_DATE.match(value or "")
+            if match:
+                try:
+                    return dt.date(*map(int, match.groups()))
+                except ValueError:
+                    continue
+        return None
+
     def _meta(self, attrs: dict[str, str | None]) -> None:
-        name, content = attrs.get("property") or attrs.get("name"), attrs.get("content")
-        if name in ("og:title", "og:site_name") and content and content.strip():
+        name = attrs.get("property") or attrs.get("name") or attrs.get("itemprop")
+        content = attrs.get("content")
+        if name == "datePublished":
+            name = "article:published_time"
+        if name in _META and content and content.strip():
             self.meta.setdefault(name, _collapse(content))
 
     def _enter(self, tag: str, step: int) -> None:
@@ -313,17 +334,17 @@ def _read_markdown(data: bytes) -> Document:
 
 def _read_html(data: bytes) -> Document:
     front_matter, body = _split_front_matter(_decode(data, _declared_charset(data)))
-    text, title = _page(body)
-    return Document(text=text, front_matter=front_matter, title=title)
+    text, title, published = _page(body)
+    return Document(text=text, front_matter=front_matter, title=title, date=published)
 
 
-def _page(html: str) -> tuple[str, str | None]:
-    """The main text and the headline of a web page (or of an e-mail's HTML part); a fragment
-    without `<body>` has no site around it and is read whole."""
+def _page(html: str) -> tuple[str, str | None, dt.date | None]:
+    """The main text, the headline and the declared publication date of a web page (or of an
+    e-mail's HTML part); a fragment without `<body>` has no site around it and is read whole."""
     page = _parse_html(html)
     level = page.content_level()
     title, text = page.title(level), page.text(level)
-    return (_tidy(main_text(text, html, title)) if level else text), title
+    return (_tidy(main_text(text, html, title)) if level else text), title, page.published()
 
 
 def _read_eml(data: bytes) -> Document:
@@ -331,7 +352,7 @@ def _read_eml(data: bytes) -> Document:
     if mail.plain is not None:
         text, title = _tidy(mail.plain), None
     else:
-        text, title = _page(mail.html or "")
+        text, title, _ = _page(mail.html or "")
     return Document(
         text=text, title=mail.subject or title, date=mail.date, attachments=mail.attachments
     )

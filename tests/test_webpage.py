@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
 
+from indexer.gazetteer import Gazetteer
+from indexer.metadata import extract_release
 from indexer.readers import read_document
 from indexer.webpage import MAX_GUIDED_CHARS, main_text, without_site_name
 from tests.web_pages import WebPage, page_bytes, web_pages
@@ -116,3 +119,56 @@ def test_when_our_extraction_is_kept_whole(html: str, padding: int, kept: bool) 
     text = "Partager sur Facebook\n\n" + SENTENCES.strip()
     html = html.replace("<body>", "<body><!--" + " " * padding + "-->")
     assert (main_text(text, html, None) == text) is kept
+
+
+@pytest.mark.parametrize(
+    ("html", "date"),
+    [
+        pytest.param(
+            '<meta property="article:published_time" content="2024-07-02T10:00:00+02:00">'
+            '<body><main><time datetime="2024-11-05">5 nov.</time><p>Texte</p></main>',
+            dt.date(2024, 7, 2),
+            id="published-time-first",
+        ),
+        pytest.param(
+            '<body><meta itemprop="datePublished" content="2016-01-21"><p>Texte</p></body>',
+            dt.date(2016, 1, 21),
+            id="itemprop",
+        ),
+        pytest.param(
+            '<body><time datetime="2020-01-01">site</time>'
+            '<article><time datetime="2011-10-12T14:54">12/10</time><p>Texte</p></article>',
+            dt.date(2011, 10, 12),
+            id="time-in-article",
+        ),
+        pytest.param(
+            '<body><time datetime="2020-01-01">hors contenu</time><p>Texte</p></body>',
+            None,
+            id="time-outside-content",
+        ),
+        pytest.param(
+            '<meta property="article:published_time" content="2023-02-30">'
+            '<body><main><time datetime="demain">x</time><p>Texte</p></main>',
+            None,
+            id="impossible-dates",
+        ),
+    ],
+)
+def test_declared_publication_date(tmp_path: Path, html: str, date: dt.date | None) -> None:
+    path = tmp_path / "a.html"
+    path.write_text(html, "utf-8")
+    assert read_document(path).date == date
+
+
+def test_declared_date_is_a_fallback_for_the_text(tmp_path: Path) -> None:
+    html = '<meta property="article:published_time" content="2024-07-02"><body><main>{}</main>'
+    dated = tmp_path / "dated.html"
+    dated.write_text(html.format("<p>Paris, le 3 mars 2024</p><p>Texte</p>"), "utf-8")
+    undated = tmp_path / "undated.html"
+    undated.write_text(html.format("<p>Texte sans date</p>"), "utf-8")
+    gazetteer = Gazetteer.load()
+    dates = [
+        extract_release(path.stem, path.name, read_document(path), gazetteer).date
+        for path in (dated, undated)
+    ]
+    assert dates == [dt.date(2024, 3, 3), dt.date(2024, 7, 2)]
