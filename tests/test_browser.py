@@ -368,3 +368,39 @@ def test_a_click_on_a_suggestion_chooses_it(page: Page) -> None:
     with page.expect_navigation():
         option.click()
     expect(page).to_have_url(re.compile(r"/\?q=satellite(&|$)"))
+
+
+def test_a_badge_opens_the_mission_page_with_its_story(page: Page) -> None:
+    submit_query(page, "lune")
+    results(page).first.get_by_role("link", name="Mission : SVOM").click()
+    expect(page).to_have_url(re.compile(r"/missions/SVOM$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("SVOM")
+    expect(page.get_by_text("Aussi appelée : Space-based multi-band")).to_be_visible()
+    timeline = page.get_by_role("region", name="Communiqués par année")
+    expect(timeline.get_by_role("link", name="2020 : 1 communiqué")).to_have_count(1)
+    releases = page.get_by_role("region", name=re.compile("^Ses communiqués"))
+    expect(releases.get_by_role("article")).to_have_count(2)
+    missions = page.get_by_role("region", name="Missions citées avec elle")
+    expect(missions.get_by_role("link", name="Chang'e 6")).to_be_visible()
+    expect(missions.get_by_role("link", name="SVOM", exact=True)).to_have_count(0)
+
+    agencies = page.get_by_role("region", name="Agences citées avec elle")
+    agencies.get_by_role("link", name="CNSA", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/agences/CNSA$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("CNSA")
+    expect(page.get_by_text(re.compile("^Aussi appelée : China National Space"))).to_be_visible()
+
+
+def test_an_alias_leads_to_the_agency_and_its_timeline_to_the_search(page: Page) -> None:
+    page.goto("/agences/agence spatiale européenne")
+    expect(page).to_have_url(re.compile(r"/agences/ESA$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("ESA")
+    releases = page.get_by_role("region", name=re.compile("^Ses communiqués"))
+    esa_extras = sum(agency == "ESA" for _, agency, _ in EXTRA_RELEASES)
+    expect(releases.get_by_role("article")).to_have_count(esa_extras + 1)  # and one seed
+    timeline = page.get_by_role("region", name="Communiqués par année")
+    bar = timeline.get_by_role("link", name="2021 : 1 communiqué")
+    bar.click()
+    expect(page).to_have_url(re.compile(r"/\?agency=ESA&year=2021$"))
+    expect(count(page)).to_have_text("1 résultat")
+    expect(results(page).first.get_by_role("link", name="Agence : ESA")).to_be_visible()
