@@ -42,14 +42,20 @@ ENGLISH_MONTHS = (
 )
 # Abbreviations written with or without a full stop ("3 févr. 2021", "Jan. 21, 2016"), folded.
 ABBREVIATIONS = {
-    "janv": 1, "jan": 1, "fevr": 2, "fev": 2, "feb": 2, "avr": 4, "apr": 4, "jun": 6,
+    "janv": 1, "jan": 1, "fevr": 2, "fev": 2, "feb": 2, "mar": 3, "avr": 4, "apr": 4, "jun": 6,
     "juil": 7, "jul": 7, "aug": 8, "sept": 9, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
 }  # fmt: skip
 
 _NUMBERS = {
     fold(name): number for names in (MONTHS, ENGLISH_MONTHS) for number, name in enumerate(names, 1)
 } | ABBREVIATIONS
-_MONTH = "|".join(sorted(_NUMBERS, key=len, reverse=True))
+# Regex alternations of the folded month names (abbreviations included) and weekday names.
+MONTH_PATTERN = "|".join(sorted(_NUMBERS, key=len, reverse=True))
+WEEKDAY_PATTERN = (
+    "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
+    "|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+)
+_MONTH = MONTH_PATTERN
 _YEAR = r"(?:19|20)\d\d"
 _GAP = r"[^\S\n]+"
 # Matched on folded text: "1er Juin 2021", "3 févr. 2021", "21st January 2016", "January 21, 2016",

@@ -13,22 +13,14 @@ import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from indexer.dates import MONTHS
+from indexer.dates import MONTH_PATTERN as _MONTH
+from indexer.dates import WEEKDAY_PATTERN as _WEEKDAYS
+from indexer.dates import dates_in
 from indexer.normalize import fold
 
 PARIS = ZoneInfo("Europe/Paris")
 HEAD_LINES = 10  # an embargo is announced at the top, among the first non-empty lines
 
-_ENGLISH = ("january", "february", "march", "april", "may", "june", "july", "august")
-_ENGLISH += ("september", "october", "november", "december")
-_MONTHS = {fold(name): n for n, name in enumerate(MONTHS, 1)}
-_MONTHS |= {name: n for n, name in enumerate(_ENGLISH, 1)}
-_MONTHS |= {name[:3]: n for n, name in enumerate(_ENGLISH, 1)}
-_MONTHS |= {"janv": 1, "fevr": 2, "fev": 2, "avr": 4, "juil": 7, "sept": 9}
-_MONTH = "|".join(sorted(_MONTHS, key=len, reverse=True))
-_WEEKDAYS = "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
-_WEEKDAYS += "|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-_YEAR = r"(?:19|20)\d\d"
 
 # All patterns read folded text: lower case, no accents, ASCII apostrophes.
 # "sous embargo jusqu'au", "embargo :", "embargoed until", "strictly embargoed until".
@@ -39,12 +31,6 @@ _CONNECTOR = re.compile(
 )
 # What an embargo's date may open with: a weekday, "le", "the", then a digit or a month.
 _WHEN = re.compile(rf"(?:(?:le|the|{_WEEKDAYS})\W+)*(?:\d|(?:{_MONTH})(?!\w))")
-_DATE = re.compile(
-    rf"(?<!\d)(?P<day>\d{{1,2}})(?:er|st|nd|rd|th)?(?:\s+of)?\s+(?P<month>{_MONTH})\.?,?\s+(?P<year>{_YEAR})"
-    rf"|(?<!\w)(?P<umonth>{_MONTH})\.?\s+(?P<uday>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<uyear>{_YEAR})"
-    rf"|(?<![\d/.-])(?P<nday>\d{{1,2}})(?P<sep>[/.-])(?P<nmonth>\d{{1,2}})(?P=sep)(?P<nyear>{_YEAR})"
-    rf"|(?<![\d-])(?P<iyear>{_YEAR})-(?P<imonth>\d\d)-(?P<iday>\d\d)(?=t|\W|$)"
-)
 # "10h00", "10 h", "10:00", "10 h 30", "10 heures", "10.00 am", "3 pm", "midi", "noon".
 _TIME = re.compile(
     r"(?<![\d:/.])(?P<hour>\d{1,2})\s*(?:(?P<sep>:|h(?:eures?)?(?![a-z])|\.(?=\d\d))\s*"
@@ -90,12 +76,10 @@ def find_embargo(text: str, front_matter: dict[str, Any] | None = None) -> dt.da
 def parse_when(text: str) -> dt.datetime | None:
     """The moment a text such as "lundi 3 mars 2031, 10 h" or "12 March 2031 10:00 CET" names."""
     folded = fold(text)
-    date_match = _DATE.search(folded)
-    if date_match is None:
+    found = next(dates_in(folded), None)
+    if found is None:
         return None
-    date = _to_date(date_match)
-    if date is None:
-        return None
+    date_match, date = found
     rest = folded[: date_match.start()] + " " + folded[date_match.end() :]
     hour, minute = _to_time(rest)
     zone = _to_zone(rest)
@@ -145,21 +129,6 @@ def _embargo_clause(line: str) -> str | None:
         if _WHEN.match(rest) and (alone or connector.group().strip()):
             return rest
     return None
-
-
-def _to_date(match: re.Match[str]) -> dt.date | None:
-    if match["month"]:
-        year, month, day = match["year"], _MONTHS[match["month"]], match["day"]
-    elif match["umonth"]:
-        year, month, day = match["uyear"], _MONTHS[match["umonth"]], match["uday"]
-    elif match["nmonth"]:
-        year, month, day = match["nyear"], match["nmonth"], match["nday"]
-    else:
-        year, month, day = match["iyear"], match["imonth"], match["iday"]
-    try:
-        return dt.date(int(year), int(month), int(day))
-    except ValueError:
-        return None
 
 
 def _to_time(folded: str) -> tuple[int, int]:

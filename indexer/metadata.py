@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from indexer.chrome import is_breadcrumb, is_chrome, is_head_chrome
+from indexer.dates import WEEKDAY_PATTERN as _WEEKDAYS
 from indexer.dates import dates_in
 from indexer.embargo import find_embargo, is_embargo_line
 from indexer.gazetteer import AGENCY, MISSION, Gazetteer, Mention
@@ -30,10 +31,6 @@ BANNER_LINES = 3  # lines above a page's breadcrumbs that are its banner (site, 
 TITLE_MAX = 200  # a longer first line is a paragraph, not a headline
 TITLE_CUT = 120  # where a paragraph standing in for a title is cut
 
-_WEEKDAYS = (
-    "lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche"
-    "|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
-)
 # What may surround a date on a dateline: "Paris, le lundi 16 décembre 2022", "Le Bourget, 5 juin".
 _DATELINE = re.compile(
     r"(?:[A-ZÀ-Ý][\w'’-]*(?:[ -][A-ZÀ-Ý][\w'’-]*)?[^\S\n]*,)?[^\S\n]*(?i:le\b)?[^\S\n]*"
