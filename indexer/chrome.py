@@ -18,12 +18,14 @@ import yaml
 
 from indexer.normalize import fold
 
-CAPTION_MAX = 300  # a longer line holding "©" is a paragraph that credits someone, not a credit
+CAPTION_MAX = 300  # a longer line is a paragraph (even one holding "©"), never chrome
 UPDATED_MAX = 100  # "Last Updated 05 November 2024" is short; a longer line is a sentence
 BULLET_WORDS = 4  # "• Espace durable": a bullet this short at the top of a page is a tag
+BUTTONS_MAX = 120  # a row of share buttons or languages is short
 CRUMBS_MAX = 250  # "Accueil > Actualités > <the page's title>"
 
 _WORD_SEPARATORS = re.compile(r"[\s|/·,•]+")
+_CRUMB_HINT = re.compile(r"[>›»/|]")
 _CRUMB = re.compile(r"[^\S\n]+(?:>>?|›|»|/|\|)[^\S\n]+")
 _URL_LINE = re.compile(r"(?:https?://|www\.)\S+")
 _BULLET = re.compile(r"[•▪●◦‣·]\s*(?P<rest>.+)")
@@ -62,19 +64,21 @@ def _shapes() -> _Shapes:
 def is_chrome(line: str) -> bool:
     """True for a line of site furniture, wherever it stands in the page."""
     line = line.strip().strip("*_#").strip()
-    if not line:
+    if not line or len(line) > CAPTION_MAX:  # a paragraph; most lines of a release are
         return False
+    if "©" in line or _URL_LINE.fullmatch(line) is not None:
+        return True
     shapes = _shapes()
     folded = " ".join(fold(line).split())
-    words = [word for word in _WORD_SEPARATORS.split(folded) if word]
-    return (
-        folded.rstrip(" :") in shapes.sections
-        or is_breadcrumb(line)
-        or (bool(words) and all(word in shapes.languages for word in words))
-        or (set(words) <= shapes.share and not set(words) <= _SHARE_LINKS)
-        or shapes.prefix.match(folded) is not None
-        or ("©" in line and len(line) <= CAPTION_MAX)
-        or _URL_LINE.fullmatch(line) is not None
+    if folded.rstrip(" :") in shapes.sections or shapes.prefix.match(folded) is not None:
+        return True
+    if _CRUMB_HINT.search(line) is not None and is_breadcrumb(line):
+        return True
+    if len(line) > BUTTONS_MAX:
+        return False
+    words = {word for word in _WORD_SEPARATORS.split(folded) if word}
+    return bool(words) and (
+        words <= shapes.languages or (words <= shapes.share and not words <= _SHARE_LINKS)
     )
 
 

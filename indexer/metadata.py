@@ -27,6 +27,7 @@ from indexer.release import Document, Release
 HEAD_LINES = 10  # the head of a release: its first non-empty lines that are not chrome...
 HEAD_CHARS = 600  # ...and at most this many characters of them
 HEAD_SCAN = 60  # lines looked at for the head, chrome included: a page's menus end before that
+SITE_NAME_MAX = 120  # "ESA - European Space Agency"; a longer line is not a site's name
 BANNER_LINES = 3  # lines above a page's breadcrumbs that are its banner (site, ministry, menus)
 TITLE_MAX = 200  # a longer first line is a paragraph, not a headline
 TITLE_CUT = 120  # where a paragraph standing in for a title is cut
@@ -58,6 +59,7 @@ _DATE_LABELS = re.compile(
 )
 # What separates a page title from the site's name: "Lancement de SWOT | CNES".
 _SITE_SEPARATORS = re.compile(r"[^\S\n]+[|–—-][^\S\n]+|[^\S\n]*[|][^\S\n]*")
+_DIGIT = re.compile(r"\d")
 _BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n)+")
 _LABELS = frozenset({
     "communique", "communique de presse", "communique de presse commun", "communique commun",
@@ -217,7 +219,7 @@ def _head_date(head: list[_Line]) -> dt.date | None:
 def _ranked_dates(line: _Line, part: str) -> Iterator[tuple[int, dt.date]]:
     """The dates of a head line, each with its rank: 0 published, 1 a dateline, 2 opening a
     sentence, 3 inside one, 4 an update or a caption."""
-    if is_embargo_line(line.text):  # "Sous embargo jusqu'au 14 avril 2031": not its date
+    if _DIGIT.search(part) is None or is_embargo_line(line.text):  # no date, or not its own
         return
     folded, offsets = fold_with_offsets(part)
     noise = not line.chrome and _is_heading_noise(line.text)
@@ -320,7 +322,7 @@ def _without_dates(line: str) -> str:
 def _is_site_name(line: str, gazetteer: Gazetteer | None) -> bool:
     """True for a line that only names agencies: the site's name atop every page ("CNES",
     "ESA - European Space Agency"), not a headline."""
-    if gazetteer is None:
+    if gazetteer is None or len(line) > SITE_NAME_MAX:
         return False
     mentions = [m for m in gazetteer.find(line) if m.entity.kind == AGENCY]
     if not mentions:
