@@ -20,18 +20,33 @@ Pinned: whoosh-reloaded 2.7.5 (`whoosh.__version__ == (2, 7, 5)`), codec `whoosh
 - A segment's field lengths are a column named `_lenfield(fieldname)` of one byte per
   document (`LENGTHS_COLUMN`, decoded by `byte_to_length`), read through the per-document
   reader's `_perdoc._cached_reader`; the column is missing when no document has the field.
+
+Segments written side by side (parallel builds, `indexer/build.py`): a worker writes whole
+segments into a scratch index of its own with a `SegmentWriter` that takes no lock
+(`_lk=False`) and closes a segment with `_finalize_segment()` then `_finish()`; the parent
+moves the segment's files (`Segment.list_files`) into the generation and commits them after
+the index's own segments with `_close_segment()`, `_commit_toc(segments)`, `_finish()`: what
+Whoosh's `MpWriter(multisegment=True)` does, without re-adding any posting, and without its
+forked workers, which inherit the writer lock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import os
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import accumulate
+from pathlib import Path
 
+from whoosh import index as whoosh_index
+from whoosh.codec.base import Segment
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.fields import Schema
+from whoosh.index import Index
 from whoosh.matching import Matcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import IndexReader
 from whoosh.util.numeric import byte_to_length
+from whoosh.writing import SegmentWriter
 
 Block = tuple[list[int], Sequence[float]]
 
@@ -87,3 +102,47 @@ def _block(matcher: W3LeafMatcher, offset: int) -> Block:
     if isinstance(weights, float):
         return docnums, [weights] * count
     return docnums, weights
+
+
+def write_segment(
+    scratch: Path, schema: Schema, documents: Iterable[dict], limitmb: int = 128
+) -> Segment | None:
+    """Write `documents` as one segment of the scratch index at `scratch` (created if needed),
+    for `adopt_segments`; None when there was no document."""
+    if whoosh_index.exists_in(str(scratch)):
+        ix = whoosh_index.open_dir(str(scratch))
+    else:
+        scratch.mkdir(parents=True, exist_ok=True)
+        ix = whoosh_index.create_in(str(scratch), schema)
+    writer = SegmentWriter(ix, _lk=False, limitmb=limitmb)  # the scratch index is ours alone
+    try:
+        added = False
+        for fields in documents:
+            writer.add_document(**fields)
+            added = True
+        if not added:
+            writer.cancel()
+            return None
+        segment = writer._finalize_segment()
+        writer._finish()
+        return segment
+    except BaseException:
+        if not writer.is_closed:
+            writer.cancel()
+        raise
+
+
+def adopt_segments(ix: Index, scratch: Path, segments: list[Segment]) -> None:
+    """Move segments that `write_segment` wrote in `scratch` into `ix` and commit them, after
+    the index's own segments, in one new generation of its table of contents."""
+    target = Path(ix.storage.folder)
+    source = whoosh_index.open_dir(str(scratch)).storage
+    for segment in segments:
+        for name in segment.list_files(source):
+            os.replace(scratch / name, target / name)
+    writer = SegmentWriter(ix)
+    try:
+        writer._close_segment()  # the writer's own segment stays empty
+        writer._commit_toc([*writer.segments, *segments])
+    finally:
+        writer._finish()

@@ -13,6 +13,7 @@ from whoosh.index import Index
 from whoosh.reading import SegmentReader
 from whoosh.writing import IndexWriter
 
+from indexer.build import build_in_workers, worker_count
 from indexer.corpus import CorpusChanges, CorpusFile, Skipped, scan_corpus, scan_paths
 from indexer.facts import FACTS_FIELD, Facts, read_facts
 from indexer.gazetteer import Gazetteer
@@ -24,6 +25,8 @@ from indexer.schema import SCHEMA_VERSION, entity_key
 from indexer.store import IndexIncompatible, IndexStore, write_error
 
 Progress = Callable[[int, int], None]
+# Files from which a full build runs in worker processes (see `_rebuild`).
+PARALLEL_FROM = 200
 
 
 @dataclass
@@ -116,18 +119,41 @@ def _open_current(store: IndexStore, gazetteer: Gazetteer) -> Index | None:
 def _rebuild(
     store: IndexStore, files: dict[str, CorpusFile], gazetteer: Gazetteer, progress: Progress | None
 ) -> IndexSummary:
+    """Build a new generation and make it live once complete, or, when there is no index to
+    serve meanwhile, from its first commit on (searches then see the build grow).
+
+    A large corpus is built by worker processes over every core (`indexer.build`); a small
+    one in this process, where starting workers would cost more than they save.
+    """
     directory, ix = store.new_generation()
     summary = IndexSummary(rebuilt=True)
+    early = not store.exists()
+
+    def committed(done: int, total: int) -> None:
+        store.write_progress(done, total)
+        if early and store.generation() != directory.name:
+            store.write_meta(directory, gazetteer.fingerprint)
+            store.publish(directory)
+        if progress:
+            progress(done, total)
+
     try:
-        # One process: Whoosh's workers would inherit the lock.
-        with store.writer(ix, limitmb=256) as writer:
-            plan = [("added", f) for f in files.values()]
-            _commit(writer, plan, [], gazetteer, summary, progress)
+        store.write_progress(0, len(files))
+        if len(files) >= PARALLEL_FROM:
+            summary.added, summary.skipped = build_in_workers(
+                ix, directory, list(files.values()), gazetteer, worker_count(), committed
+            )
+        else:
+            with store.writer(ix, limitmb=256) as writer:
+                plan = [("added", f) for f in files.values()]
+                _commit(writer, plan, [], gazetteer, summary, progress)
         store.write_meta(directory, gazetteer.fingerprint)
         store.publish(directory)
     except BaseException:
         store.discard(directory)
         raise
+    finally:
+        store.clear_progress()
     return summary
 
 

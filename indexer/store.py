@@ -36,6 +36,7 @@ from indexer.schema import SCHEMA_VERSION, build_schema
 META_FILE = "orbite.json"
 CURRENT = "current"
 LOCK_FILE = "lock"
+PROGRESS_FILE = "building.json"
 INDEX_NAME = "MAIN"  # Whoosh's default: its files are MAIN_<segment>.<ext> and _MAIN_<n>.toc
 _SEGMENT_FILE = re.compile(rf"^(?P<segment>{INDEX_NAME}_[0-9a-z]+)\.")
 _TOC_FILE = re.compile(rf"^_{INDEX_NAME}_[0-9]+\.toc")
@@ -138,10 +139,11 @@ class IndexStore:
             tmp.unlink(missing_ok=True)
             raise
 
-    def open(self) -> Index:
-        """Open the live generation, refusing one written by another schema version."""
+    def open(self, any_version: bool = False) -> Index:
+        """Open the live generation, refusing one written by another schema version (unless
+        `any_version`: to keep serving it while its replacement is being built)."""
         meta = self.read_meta()
-        if meta.schema_version != SCHEMA_VERSION:
+        if meta.schema_version != SCHEMA_VERSION and not any_version:
             raise IndexIncompatible(
                 f"index in {self.root} was built by schema version {meta.schema_version}, "
                 f"this Orbite uses {SCHEMA_VERSION}: run `orbite index --full`"
@@ -248,6 +250,42 @@ class IndexStore:
         for path in self.root.glob("gen-*"):
             if path.name != live and path.is_dir():
                 shutil.rmtree(path, ignore_errors=True)
+
+    def write_progress(self, done: int, total: int) -> None:
+        """Record how far a full build is, for every process serving this index."""
+        tmp = self.root / f".{PROGRESS_FILE}.{uuid.uuid4().hex}"
+        tmp.write_text(json.dumps({"done": done, "total": total}), "utf-8")
+        os.replace(tmp, self.root / PROGRESS_FILE)
+
+    def clear_progress(self) -> None:
+        """The full build is over (done or abandoned)."""
+        with contextlib.suppress(FileNotFoundError):
+            (self.root / PROGRESS_FILE).unlink()
+
+    def building(self) -> dict[str, int] | None:
+        """``{"done", "total"}`` of the full build running now, in any process, else None.
+
+        The file a killed build left is ignored: nobody holds the writer lock then.
+        """
+        try:
+            progress = json.loads((self.root / PROGRESS_FILE).read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not self._lock_held():
+            return None
+        return {"done": int(progress["done"]), "total": int(progress["total"])}
+
+    def _lock_held(self) -> bool:
+        try:
+            with open(self.root / LOCK_FILE, "rb") as handle:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    return True
+                fcntl.flock(handle, fcntl.LOCK_UN)
+                return False
+        except FileNotFoundError:
+            return False
 
     @contextlib.contextmanager
     def write_lock(

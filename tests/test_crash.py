@@ -26,6 +26,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from indexer.build import SCRATCH
 from indexer.indexing import update_index
 from indexer.request import parse_request
 from indexer.schema import SCHEMA_VERSION
@@ -176,11 +177,41 @@ def test_a_first_build_killed_at_any_phase_is_completed_by_the_next_run(
             phase,
             name,
         )
-        assert assert_answers(index_dir, corpus, set()) == set(), name
+        # With no index to serve, a build is live from its first commit: what it committed
+        # before the kill is searchable, and nothing else.
+        assert_answers(index_dir, corpus, set())
     summary = assert_completed_by_next_run(index_dir, corpus, FIRST_BUILD - 1)
-    assert summary["added"] == FIRST_BUILD
+    assert summary["added"] + summary["unchanged"] == FIRST_BUILD
     # The generations the killed builds had started are gone with the next full build.
     assert {p.name for p in index_dir.glob("gen-*")} == {IndexStore(index_dir).generation()}
+
+
+def workers_running(new: list[Path]) -> bool:
+    """A parallel build's workers are writing their segments (in the generation's scratch)."""
+    return any(p.parent.parent.name == SCRATCH and p.suffix == ".seg" for p in new)
+
+
+@pytest.mark.slow
+def test_a_full_rebuild_killed_while_its_workers_run_leaves_no_worker_nor_lock(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    base = set(write_releases(corpus, range(FIRST_BUILD)))
+    update_index(corpus, IndexStore(index_dir))
+    live = IndexStore(index_dir).generation()
+    kill_when(  # asserts that no worker outlives the build
+        lambda: start_orbite("index", "--full", "--corpus", corpus, "--index", index_dir),
+        index_dir,
+        workers_running,
+        "workers writing segments",
+    )
+    assert IndexStore(index_dir).generation() == live  # the old generation is still served
+    assert assert_answers(index_dir, corpus, base) == base
+    with IndexStore(index_dir).write_lock(timeout=0):  # nobody holds the lock
+        pass
+    result = orbite("index", "--full", "--json", "--corpus", corpus, "--index", index_dir)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["added"] == FIRST_BUILD
 
 
 @pytest.mark.slow
