@@ -19,8 +19,9 @@ from indexer.evaluate import Postings
 from indexer.facets import FACET_NAMES, FacetIndex
 from indexer.facts import Facts, read_facts
 from indexer.gazetteer import Gazetteer
+from indexer.health import WriteHealth
 from indexer.normalize import fold
-from indexer.store import IndexMeta, IndexStore
+from indexer.store import IndexMeta, IndexStore, StoreError
 from indexer.synonyms import Synonyms, SynonymsFile
 from indexer.visibility import Clock, Embargoes, Visibility, system_clock
 from indexer.vocabulary import Vocabulary
@@ -245,23 +246,40 @@ class LruCache:
 class SearchIndex:
     """The index of a corpus as searches see it: always the latest committed snapshot."""
 
-    def __init__(self, store: IndexStore, corpus: Path, clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        store: IndexStore,
+        corpus: Path,
+        clock: Clock = system_clock,
+        health: WriteHealth | None = None,
+    ) -> None:
         self.store = store
         self.corpus = Path(corpus)
         self.clock = clock
         self._synonyms = SynonymsFile(self.corpus, clock)
+        self.health = health
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
         self._key: tuple[str, int] | None = None
 
     def snapshot(self) -> Snapshot:
-        """The snapshot of the latest commit, reopened when a writer has committed since."""
+        """The snapshot of the latest commit, reopened when a writer has committed since.
+
+        If the index cannot be reopened (its folder deleted...), searches go on with the last
+        snapshot, whose files stay open, and `health` learns that the index is lost.
+        """
         current = self._snapshot
         if current is not None and self._key == self._current_key(current.ix):
             return current
         with self._lock:
             if self._snapshot is None or self._key != self._current_key(self._snapshot.ix):
-                self._snapshot = self._open()
+                try:
+                    self._snapshot = self._open()
+                except StoreError as exc:
+                    if self._snapshot is None:
+                        raise
+                    if self.health is not None:
+                        self.health.index_lost(exc)
             return self._snapshot
 
     def visibility(self, snapshot: Snapshot, include_embargoed: bool = False) -> Visibility:

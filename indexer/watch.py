@@ -6,6 +6,10 @@ that a change costs the change and not a rescan of the corpus. The whole corpus 
 when events were lost (the kernel's queue overflowed), when a burst touches more paths than a
 rescan costs, and after a failed run. Searches see the new commit on their own (`SearchIndex`
 derives its next snapshot), so the watcher only has to write.
+
+A run that fails (full disk, read-only folder...) is recorded in the server's `WriteHealth`
+and retried by itself (a rescan), sooner at first, then every `RETRY_DELAYS[-1]` seconds,
+and at the next change of the corpus.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
+from typing import Protocol
 
 from watchdog.events import (
     DirCreatedEvent,
@@ -34,8 +39,9 @@ from watchdog.events import (
 from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 
+from indexer.health import WriteHealth, describe
 from indexer.indexing import IndexSummary, update_index
-from indexer.store import IndexBusy, IndexStore
+from indexer.store import IndexBusy, IndexStore, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +64,23 @@ MAX_PATHS = 5_000
 # What watchdog logs (and only logs) when inotify dropped events: then only a rescan is right.
 OVERFLOW_LOGGER = "watchdog.observers.inotify_c"
 OVERFLOW_MESSAGE = "overflowed"
+# Seconds before each retry of a failed run; the last one repeats: at least once a minute.
+RETRY_DELAYS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+
+
+class Timer(Protocol):
+    def cancel(self) -> None: ...
+
+
+Schedule = Callable[[float, Callable[[], None]], Timer]
+
+
+def start_timer(delay: float, action: Callable[[], None]) -> Timer:
+    """Run `action` in `delay` seconds on a daemon thread (the default `Schedule`)."""
+    timer = threading.Timer(delay, action)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 class CorpusWatcher:
@@ -70,10 +93,17 @@ class CorpusWatcher:
         *,
         on_update: Callable[[IndexSummary], None] | None = None,
         debounce: float = 0.5,
+        health: WriteHealth | None = None,
+        schedule: Schedule = start_timer,
     ) -> None:
         self.corpus = Path(corpus)
         self.store = store
         self.on_update = on_update
+        self.health = health or WriteHealth()
+        self.health.wake = self.notify
+        self._schedule = schedule
+        self._retry: Timer | None = None
+        self.failures = 0  # failed runs in a row
         self.debounce = debounce
         self.max_delay = MAX_DELAY_FACTOR * debounce
         self._root = Path(os.path.realpath(self.corpus))
@@ -108,6 +138,7 @@ class CorpusWatcher:
         with self._changed:
             self._stopping = True
             self._changed.notify_all()
+        self._cancel_retry()
         if self._observer is not None:
             self._observer.stop()
             self._observer.join()
@@ -176,9 +207,26 @@ class CorpusWatcher:
                 self._changed.wait(remaining)
             return False
 
+    def failed(self, exc: BaseException) -> None:
+        """Record a failed run and schedule the next try (a change of the corpus comes first)."""
+        self.health.failed(exc)
+        delay = RETRY_DELAYS[min(self.failures, len(RETRY_DELAYS) - 1)]
+        self.failures += 1
+        with self._changed:
+            if self._stopping:
+                return
+            self._cancel_retry()
+            self._retry = self._schedule(delay, self.notify)
+        logger.warning("index non mis à jour (nouvel essai dans %g s) : %s", delay, describe(exc))
+
+    def _cancel_retry(self) -> None:
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
+
     def _reindex(self, paths: set[str] | None) -> None:
-        """One incremental run; a busy index is retried, any other failure waits for a change
-        (which then rescans the corpus: the failed run's paths are not known to be indexed)."""
+        """One incremental run; a busy index is retried at once, any other failure later (by
+        a rescan of the corpus: the failed run's paths are not known to be indexed)."""
         if not self.corpus.is_dir():
             # An unmounted or renamed corpus must not empty the index.
             logger.warning("corpus folder %s is gone: index left as it is", self.corpus)
@@ -192,11 +240,17 @@ class CorpusWatcher:
             logger.warning("index not updated, will retry: %s", exc)
             self.notify(paths)
             return
-        except Exception:
-            logger.exception("index not updated, will retry on the next change")
+        except Exception as exc:
+            if not isinstance(exc, StoreError | OSError):  # not the disk's fault: a bug
+                logger.exception("index not updated")
             with self._changed:
                 self._paths = None
+            self.failed(exc)
             return
+        with self._changed:
+            self._cancel_retry()
+        self.failures = 0
+        self.health.succeeded()
         if self.on_update is not None:
             try:
                 self.on_update(summary)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import random
 import signal
@@ -20,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -134,7 +135,7 @@ def poll(check: Callable[[], T], timeout: float, what: str) -> T:
 
 @dataclass
 class Server:
-    """A running `orbite serve --no-watch` on a loopback port."""
+    """A running `orbite serve` on a loopback port."""
 
     process: subprocess.Popen
     port: int
@@ -146,14 +147,23 @@ class Server:
 
     def status(self, path: str) -> int:
         """The status of GET `path` (http.client: never through a proxy)."""
+        return self.get(path)[0]
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        """The status and body of GET `path`."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
             connection.request("GET", path)
             response = connection.getresponse()
-            response.read()
-            return response.status
+            return response.status, response.read()
         finally:
             connection.close()
+
+    def json(self, path: str) -> Any:
+        """The JSON of GET `path`, which must answer 200."""
+        status, body = self.get(path)
+        assert status == 200, body
+        return json.loads(body)
 
 
 def free_port() -> int:
@@ -163,12 +173,13 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(corpus: Path, index_dir: Path, workdir: Path) -> Iterator[Server]:
-    """Start `orbite serve --no-watch`, wait until it answers, stop it at the end."""
+def serve(corpus: Path, index_dir: Path, workdir: Path, watch: bool = False) -> Iterator[Server]:
+    """Start `orbite serve` (`--no-watch` unless told), wait until it answers, stop it at the
+    end."""
     workdir.mkdir(parents=True, exist_ok=True)
     log = workdir / "server.log"
     port = free_port()
-    command = [str(ORBITE), "serve", "--no-watch", "--port", str(port)]
+    command = [str(ORBITE), "serve", "--port", str(port), *([] if watch else ["--no-watch"])]
     command += ["--corpus", str(corpus), "--index", str(index_dir)]
     with open(log, "w", encoding="utf-8") as output:
         process = subprocess.Popen(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import shutil
 import threading
@@ -12,11 +13,12 @@ from pathlib import Path
 import pytest
 
 from indexer import watch
+from indexer.health import WriteHealth, describe
 from indexer.indexing import IndexSummary, update_index
 from indexer.request import parse_request
 from indexer.search import search
 from indexer.snapshot import SearchIndex
-from indexer.store import IndexBusy, IndexStore
+from indexer.store import IndexBusy, IndexStore, IndexWriteError
 from indexer.watch import CorpusWatcher
 
 # watchdog meets a folder twice when a tree appears faster than it reads events (a race it
@@ -173,29 +175,108 @@ def test_indexing_does_not_wake_the_watcher(seed_corpus: Path, monkeypatch) -> N
     assert [path for path, is_relevant in seen if is_relevant] == []
 
 
-def test_a_failing_update_is_logged_and_retried_on_the_next_change(
-    watched: Watched, monkeypatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    failures = [RuntimeError("disk on fire")]
-    failed = threading.Event()
+class Timers:
+    """A `Schedule` driven by the test: it records each retry's delay; `fire` runs the last."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+        self.pending: list[Callable[[], None]] = []
+        self.cancelled = 0
+        self._changed = threading.Condition()
+
+    def __call__(self, delay: float, action: Callable[[], None]) -> Timers:
+        with self._changed:
+            self.delays.append(delay)
+            self.pending = [action]
+            self._changed.notify_all()
+        return self
+
+    def cancel(self) -> None:
+        with self._changed:
+            self.cancelled += 1
+            self.pending = []
+
+    def wait_for(self, count: int) -> None:
+        with self._changed:
+            if not self._changed.wait_for(lambda: len(self.delays) >= count, WAIT):
+                pytest.fail(f"{count} retries not scheduled after {WAIT} s: {self.delays}")
+
+    def fire(self) -> None:
+        """Run the retry scheduled last, once one is."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self.pending, WAIT):
+                pytest.fail(f"no retry scheduled after {WAIT} s")
+            [action] = self.pending
+            self.pending = []
+        action()
+
+
+FULL_DISK = IndexWriteError("espace disque insuffisant sur idx : libérez de la place")
+
+
+@pytest.fixture
+def failing(
+    seed_corpus: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[Watched, list[Exception], WriteHealth, Timers]]:
+    """A watched corpus whose next runs raise the exceptions the test puts in the list."""
+    store = IndexStore(index_dir)
+    update_index(seed_corpus, store)
+    failures: list[Exception] = []
 
     def flaky(corpus: Path, store: IndexStore, **options) -> IndexSummary:
         if failures:
-            failed.set()
-            raise failures.pop()
+            raise failures.pop(0)
         return update_index(corpus, store, **options)
 
     monkeypatch.setattr(watch, "update_index", flaky)
+    updates, health, timers = Updates(), WriteHealth(), Timers()
+    with CorpusWatcher(
+        seed_corpus, store, on_update=updates, debounce=0.05, health=health, schedule=timers
+    ):
+        watched = Watched(seed_corpus, SearchIndex(store, seed_corpus), updates)
+        yield watched, failures, health, timers
+
+
+@pytest.mark.parametrize(
+    ("failure", "logged"),
+    [
+        (FULL_DISK, []),
+        (RuntimeError("disk on fire"), [(logging.ERROR, "index not updated")]),  # a bug
+    ],
+    ids=["write error", "unexpected error"],
+)
+def test_a_failed_run_is_reported_then_retried_on_the_next_change(
+    failing, caplog: pytest.LogCaptureFixture, failure: Exception, logged: list
+) -> None:
+    watched, failures, health, timers = failing
+    failures.append(failure)
     watched.write("un.txt", release("Essai", "Le module nebula."))
-    assert failed.wait(WAIT)
-    watched.write("deux.txt", release("Essai", "Le module nebula."))
+    timers.wait_for(1)
+    assert health.failure is not None
+    assert health.failure.error == describe(failure)
+    assert dt.datetime.fromisoformat(health.failure.at).tzinfo is not None
+    watched.write("deux.txt", release("Essai", "Le module nebula."))  # before the timer
     watched.wait_for_ids("nebula", {"un", "deux"})
-    [record] = [r for r in caplog.records if r.name == watch.__name__]
-    assert (record.levelno, record.getMessage()) == (
-        logging.ERROR,
-        "index not updated, will retry on the next change",
-    )
-    assert record.exc_info is not None
+    assert health.failure is None
+    assert timers.pending == []  # the retry is cancelled: nothing left to do
+    records = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == watch.__name__]
+    assert records == [
+        *logged,
+        (logging.WARNING, f"index non mis à jour (nouvel essai dans 1 s) : {describe(failure)}"),
+    ]
+
+
+def test_a_failed_run_is_retried_by_itself_with_backoff_until_it_succeeds(failing) -> None:
+    watched, failures, health, timers = failing
+    failures.extend([FULL_DISK] * 8)
+    watched.write("un.txt", release("Essai", "Le module nebula."))
+    for count in range(1, 9):
+        timers.wait_for(count)  # each failure schedules the next try...
+        assert health.failure is not None
+        timers.fire()  # ...which runs when its timer fires, with no change to the corpus
+    watched.wait_for_ids("nebula", {"un"})
+    assert timers.delays == [1, 2, 5, 10, 30, 60, 60, 60]  # at least once a minute
+    assert health.failure is None
 
 
 def test_a_busy_index_is_retried_without_another_change(

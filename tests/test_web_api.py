@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +19,10 @@ from indexer.request import parse_request
 from indexer.schema import SCHEMA_VERSION
 from indexer.search import search
 from indexer.snapshot import SearchIndex
-from indexer.store import IndexStore
+from indexer.store import IndexStore, IndexWriteError
 from indexer.suggest import suggest
 from tests.fixtures_web import ADMIN_TOKEN, CHINA_2020, NEWEST_FIRST
+from web import api
 from web.index import get_index
 from web.urls import detail_with_urls, search_with_urls
 
@@ -229,7 +232,49 @@ def test_health(app: Flask, client: FlaskClient, index_dir: Path) -> None:
         "documents": 5,
         "indexed_at": IndexStore(index_dir).read_meta().indexed_at,
         "warnings": [],
+        "error": None,
+        "error_at": None,
     }
+
+
+FULL_DISK = "espace disque insuffisant sur idx : libérez de la place puis relancez orbite index"
+
+
+def test_a_failed_reindex_makes_health_degraded_until_a_commit_lands(
+    client: FlaskClient, seed_corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = api.update_index
+
+    def full_disk(*args: Any, **kwargs: Any) -> None:
+        raise IndexWriteError(FULL_DISK)
+
+    monkeypatch.setattr(api, "update_index", full_disk)
+    error = assert_error(client.post("/api/reindex", headers=AUTH), 503, "index_unavailable")
+    assert error["message"] == FULL_DISK
+    health = client.get("/api/health").get_json()
+    assert (health["status"], health["documents"], health["error"]) == ("degraded", 5, FULL_DISK)
+    failed_at = dt.datetime.fromisoformat(health["error_at"])
+    assert abs(dt.datetime.now(dt.timezone.utc) - failed_at) < dt.timedelta(minutes=1)
+    assert client.get("/api/search?q=lune").get_json()["total"] == 2  # the last commit answers
+    monkeypatch.setattr(api, "update_index", real)
+    assert client.post("/api/reindex", headers=AUTH).status_code == 200
+    health = client.get("/api/health").get_json()
+    assert (health["status"], health["error"], health["error_at"]) == ("ok", None, None)
+
+
+def test_a_deleted_index_folder_leaves_searches_answering_and_health_degraded(
+    client: FlaskClient, index_dir: Path
+) -> None:
+    before = client.get("/api/search?q=lune").get_json()
+    shutil.rmtree(index_dir)
+    assert client.get("/api/search?q=lune").get_json()["results"] == before["results"]
+    health = client.get("/api/health").get_json()
+    assert (health["status"], health["documents"]) == ("degraded", 5)
+    assert "no index" in health["error"]
+    assert client.post("/api/reindex", headers=AUTH).status_code == 200  # recreated
+    assert IndexStore(index_dir).exists()
+    assert client.get("/api/health").get_json()["status"] == "ok"
+    assert client.get("/api/search?q=lune").get_json()["results"] == before["results"]
 
 
 def test_health_is_503_when_the_index_is_gone(client: FlaskClient, index_dir: Path) -> None:

@@ -8,6 +8,7 @@ and complete once the disk has room again.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -21,11 +22,14 @@ from indexer import indexing
 from indexer.indexing import update_index
 from indexer.store import IndexStore, IndexWriteError
 from tests.corpus_factory import (
+    Server,
     assert_one_line_error,
     corpus_ids,
     indexed_ids,
     marker,
     orbite,
+    poll,
+    serve,
     write_releases,
 )
 
@@ -33,6 +37,7 @@ BASE = 100  # about 800 KB of index
 MORE = 500  # megabytes more: far more than the disk has left
 DISK = "16m"  # room for every release once the ballast is gone
 ROOM = 256 * 1024  # what the ballast leaves free: the writer fails in the middle of a segment
+WAIT = 60.0
 
 
 class SmallDisk:
@@ -257,3 +262,95 @@ def test_a_damaged_table_of_contents_is_left_for_index_full(
     before = files_of(live)
     store.remove_uncommitted(live)
     assert files_of(live) == before
+
+
+HEAL_WAIT = 180.0  # retries back off to once a minute; a loaded CI machine builds slowly
+
+
+def health_of(server: Server) -> dict:
+    return server.json("/api/health")
+
+
+def listing_total(server: Server) -> int:
+    return server.json("/api/search?per_page=1")["total"]
+
+
+@pytest.mark.slow
+def test_a_server_on_a_full_disk_stays_up_degraded_and_heals_by_itself(
+    small_disk: SmallDisk, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    index_dir = small_disk.mountpoint / "index"
+    write_releases(corpus, range(BASE))
+    assert orbite("index", "--corpus", corpus, "--index", index_dir).returncode == 0
+    with serve(corpus, index_dir, tmp_path / "server", watch=True) as server:
+        small_disk.fill(leave=ROOM)
+        before, free = files_of(index_dir), small_disk.free()
+        write_releases(corpus, range(BASE, BASE + MORE))
+        health = poll(
+            lambda: (h := health_of(server))["status"] == "degraded" and h, WAIT, "degraded"
+        )
+        assert health["error"] == (
+            f"espace disque insuffisant sur {index_dir} : "
+            "libérez de la place puis relancez orbite index"
+        )
+        assert dt.datetime.fromisoformat(health["error_at"]).tzinfo is not None
+        assert health["documents"] == BASE
+        assert server.json(f"/api/search?q={marker(7)}")["results"][0]["id"] == "cp-00007"
+        # Between two retries the failed files are gone, and closed: the space is back.
+        poll(
+            lambda: files_of(index_dir) == before and small_disk.free() == free,
+            WAIT,
+            "the index folder as it was, and the disk's free space",
+        )
+        small_disk.empty()  # no change to the corpus: the server retries by itself
+        poll(lambda: health_of(server)["status"] == "ok", HEAL_WAIT, "health back to ok")
+        health = health_of(server)
+        assert (health["documents"], health["error"], health["error_at"]) == (
+            BASE + MORE,
+            None,
+            None,
+        )
+        assert listing_total(server) == BASE + MORE
+    log = server.log.read_text("utf-8")
+    assert "index non mis à jour (nouvel essai dans 1 s) : espace disque insuffisant" in log
+    assert "Traceback" not in log
+
+
+@pytest.mark.slow
+def test_a_server_with_a_read_only_index_folder_retries_on_the_next_change(
+    small_disk: SmallDisk, tmp_path: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    index_dir = small_disk.mountpoint / "index"
+    write_releases(corpus, range(BASE))
+    assert orbite("index", "--corpus", corpus, "--index", index_dir).returncode == 0
+    with serve(corpus, index_dir, tmp_path / "server", watch=True) as server:
+        small_disk.remount("ro")
+        try:
+            write_releases(corpus, range(BASE, BASE + 10))
+            poll(lambda: health_of(server)["status"] == "degraded", WAIT, "degraded")
+            assert "est en lecture seule" in health_of(server)["error"]
+            assert listing_total(server) == BASE
+        finally:
+            small_disk.remount("rw")
+        write_releases(corpus, range(BASE + 10, BASE + 11))  # the next change retries at once
+        poll(lambda: listing_total(server) == BASE + 11, WAIT, "every release searchable")
+        poll(lambda: health_of(server)["status"] == "ok", WAIT, "health back to ok")
+
+
+@pytest.mark.slow
+def test_a_server_whose_index_folder_is_deleted_recreates_it(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    write_releases(corpus, range(BASE))
+    with serve(corpus, index_dir, tmp_path / "server", watch=True) as server:
+        shutil.rmtree(index_dir)
+        # Searches answer from the open snapshot, and wake the watcher, which rebuilds.
+        assert server.json(f"/api/search?q={marker(7)}")["results"][0]["id"] == "cp-00007"
+        poll(lambda: IndexStore(index_dir).exists(), WAIT, "the index folder recreated")
+        poll(lambda: health_of(server)["status"] == "ok", WAIT, "health back to ok")
+        write_releases(corpus, range(BASE, BASE + 1))
+        poll(lambda: listing_total(server) == BASE + 1, WAIT, "a new release searchable")
+    assert indexed_ids(index_dir, corpus) == corpus_ids(corpus)

@@ -12,9 +12,10 @@ from indexer.indexing import update_index
 from indexer.releases import release_detail
 from indexer.request import SearchRequest
 from indexer.search import search
+from indexer.store import IndexWriteError
 from indexer.suggest import suggest
 from web.errors import ApiError
-from web.index import get_index
+from web.index import get_health, get_index
 from web.params import INCLUDE_EMBARGOED, search_request
 from web.urls import detail_with_urls, search_with_urls
 
@@ -54,14 +55,18 @@ def release(release_id: str) -> dict[str, Any]:
 @bp.get("/health")
 def health() -> dict[str, Any]:
     """Whether the index answers, how many releases it holds and when it was last written;
-    `warnings` lists what a user should fix that does not stop searching."""
+    `warnings` lists what a user should fix that does not stop searching; "degraded" when the
+    last write failed (searches answer from the last commit)."""
     index = get_index()
     snapshot = index.snapshot()
+    failure = get_health().failure
     return {
-        "status": "ok",
+        "status": "degraded" if failure else "ok",
         "documents": len(index.visibility(snapshot)),  # releases under embargo are not counted
         "indexed_at": snapshot.meta.indexed_at,
         "warnings": index.warnings(),
+        "error": failure.error if failure else None,
+        "error_at": failure.at if failure else None,
     }
 
 
@@ -76,6 +81,10 @@ def reindex() -> dict[str, Any]:
         )
     except ValueError as exc:  # a gazetteer file of the corpus that cannot be read
         raise ApiError(500, "reindex_failed", str(exc)) from exc
+    except IndexWriteError as exc:  # a 503 (web.errors), and the health says degraded
+        get_health().failed(exc)
+        raise
+    get_health().succeeded()
     return summary.to_dict()
 
 

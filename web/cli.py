@@ -23,8 +23,9 @@ from indexer.cli import (
     index_option,
     run_index,
 )
+from indexer.health import WriteHealth
 from indexer.indexing import IndexSummary
-from indexer.store import IndexIncompatible, IndexStore
+from indexer.store import IndexIncompatible, IndexStore, IndexWriteError
 from web.urls import with_urls
 
 if TYPE_CHECKING:
@@ -63,14 +64,23 @@ def main(argv: list[str] | None = None) -> None:
 def serve_command(host: str, port: int, corpus: Path, index_dir: Path, no_watch: bool) -> None:
     """Serve the search pages and the JSON API; Ctrl-C stops."""
     check_corpus(corpus)
+    health = WriteHealth()  # the watcher's failures, as /api/health reports them
     with contextlib.ExitStack() as stack:
         stack.enter_context(_sigterm_as_interrupt())
+        watcher = None
         if not no_watch:
             # Watching before the first update: a change made while it runs is not lost.
-            stack.enter_context(_watcher(corpus, index_dir))
-        summary = prepare_index(corpus, index_dir)
-        server = _create_server(_create_app(corpus, index_dir), host, port)
-        click.echo(format_summary(summary), err=True)
+            watcher = stack.enter_context(_watcher(corpus, index_dir, health))
+        try:
+            click.echo(format_summary(prepare_index(corpus, index_dir)), err=True)
+        except UserError as exc:
+            failure = exc.__cause__
+            if not isinstance(failure, IndexWriteError) or not IndexStore(index_dir).exists():
+                raise
+            # The last commit can still be served: serve it, degraded, and retry.
+            click.echo(f"index non mis à jour : {failure}", err=True)
+            (watcher.failed if watcher else health.failed)(failure)
+        server = _create_server(_create_app(corpus, index_dir, health), host, port)
         try:
             _announce(_listening(server), host, corpus, index_dir)
             server.run()  # returns on Ctrl-C (or SIGTERM), after waitress has closed its sockets
@@ -92,7 +102,7 @@ def prepare_index(corpus: Path, index_dir: Path) -> IndexSummary:
     return run_index(corpus, index_dir, full=full, show_progress=sys.stderr.isatty())
 
 
-def _watcher(corpus: Path, index_dir: Path) -> CorpusWatcher:
+def _watcher(corpus: Path, index_dir: Path, health: WriteHealth) -> CorpusWatcher:
     from indexer.watch import CorpusWatcher  # watchdog is imported by `serve` only
 
     # watchdog warns when a folder tree appears faster than it reads events (`cp -r`) and it
@@ -100,7 +110,7 @@ def _watcher(corpus: Path, index_dir: Path) -> CorpusWatcher:
     warnings.filterwarnings(
         "ignore", "Callback with id .* already exists for watch", RuntimeWarning
     )
-    return CorpusWatcher(corpus, IndexStore(index_dir), on_update=_report_update)
+    return CorpusWatcher(corpus, IndexStore(index_dir), on_update=_report_update, health=health)
 
 
 def _report_update(summary: IndexSummary) -> None:
@@ -109,10 +119,11 @@ def _report_update(summary: IndexSummary) -> None:
     click.echo(f"index mis à jour : {counts}", err=True)
 
 
-def _create_app(corpus: Path, index_dir: Path) -> Flask:
+def _create_app(corpus: Path, index_dir: Path, health: WriteHealth) -> Flask:
     from web.app import create_app  # Flask is imported by `serve` only
 
-    return create_app({"ORBITE_CORPUS": str(corpus), "ORBITE_INDEX": str(index_dir)})
+    config = {"ORBITE_CORPUS": str(corpus), "ORBITE_INDEX": str(index_dir)}
+    return create_app({**config, "ORBITE_WRITE_HEALTH": health})
 
 
 def _create_server(app: Flask, host: str, port: int) -> Any:

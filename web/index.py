@@ -11,24 +11,29 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
+from indexer.health import WriteHealth
 from indexer.indexing import update_index
 from indexer.snapshot import SearchIndex
 from indexer.store import IndexIncompatible, IndexStore
 from indexer.visibility import system_clock
 
 EXTENSION = "orbite.index"
+HEALTH = "orbite.health"
 
 
 def init_app(app: Flask) -> None:
     """Open the configured index, building it first on a fresh clone or after a schema change.
 
-    `ORBITE_CLOCK` (tests) replaces the system clock that decides when embargoes end.
+    `ORBITE_CLOCK` (tests) replaces the system clock that decides when embargoes end;
+    `ORBITE_WRITE_HEALTH` is the `WriteHealth` that `orbite serve` shares with its watcher.
     """
     corpus = Path(app.config["ORBITE_CORPUS"])
     store = IndexStore(Path(app.config["ORBITE_INDEX"]))
     ensure_index(corpus, store)
     clock = app.config.get("ORBITE_CLOCK") or system_clock
-    app.extensions[EXTENSION] = SearchIndex(store, corpus, clock)
+    health = app.config.get("ORBITE_WRITE_HEALTH") or WriteHealth()
+    app.extensions[HEALTH] = health
+    app.extensions[EXTENSION] = SearchIndex(store, corpus, clock, health)
 
 
 def ensure_index(corpus: Path, store: IndexStore) -> None:
@@ -45,3 +50,8 @@ def ensure_index(corpus: Path, store: IndexStore) -> None:
 def get_index() -> SearchIndex:
     """The index of the running app."""
     return current_app.extensions[EXTENSION]
+
+
+def get_health() -> WriteHealth:
+    """How the running app's last write of the index went."""
+    return current_app.extensions[HEALTH]

@@ -223,7 +223,7 @@ SCHEMAS: dict[str, Any] = {
     ),
     "Health": _object(
         {
-            "status": {"const": "ok"},
+            "status": {"enum": ["ok", "indexing", "degraded"]},
             "documents": {"type": "integer", "minimum": 0},
             "indexed_at": {"type": "string", "format": "date-time"},
             "warnings": {
@@ -231,6 +231,9 @@ SCHEMAS: dict[str, Any] = {
                 "description": "Problems to fix that do not stop searching, e.g. a malformed "
                 "synonyms.yaml (then ignored), one line each.",
             },
+            # degraded: the last write failed; searches answer from the last commit.
+            "error": {"type": ["string", "null"]},
+            "error_at": {"type": ["string", "null"], "format": "date-time"},
         }
     ),
     "IndexSummary": _object(
