@@ -72,15 +72,16 @@ def serve_command(host: str, port: int, corpus: Path, index_dir: Path, no_watch:
             # Watching before the first update: a change made while it runs is not lost.
             watcher = stack.enter_context(_watcher(corpus, index_dir, health))
         try:
-            click.echo(format_summary(prepare_index(corpus, index_dir)), err=True)
+            report = format_summary(prepare_index(corpus, index_dir))
         except UserError as exc:
             failure = exc.__cause__
             if not isinstance(failure, IndexWriteError) or not IndexStore(index_dir).exists():
                 raise
             # The last commit can still be served: serve it, degraded, and retry.
-            click.echo(f"index non mis à jour : {failure}", err=True)
+            report = f"index non mis à jour : {failure}"
             (watcher.failed if watcher else health.failed)(failure)
         server = _create_server(_create_app(corpus, index_dir, health), host, port)
+        click.echo(report, err=True)
         try:
             _announce(_listening(server), host, corpus, index_dir)
             server.run()  # returns on Ctrl-C (or SIGTERM), after waitress has closed its sockets
