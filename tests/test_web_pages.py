@@ -25,6 +25,8 @@ from tests.fixtures_web import (
     select,
     text,
 )
+from tests.mail_factory import eml_bytes
+from tests.office_factory import docx_bytes, odt_bytes
 from tests.pdf_factory import pdf_bytes
 from web.context import search_page
 from web.index import get_index
@@ -532,6 +534,13 @@ def test_index_unavailable_is_a_french_503(client: FlaskClient, index_dir: Path)
         ),
         ("cp.htm", "<p>Titre</p><p>3 mars 2020</p><p>La Lune.</p>", "text/plain; charset=utf-8"),
         ("cp.pdf", pdf_bytes("La Lune le 3 mars 2020"), "application/pdf"),
+        (
+            "cp.docx",
+            docx_bytes("3 mars 2020", "La Lune."),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+        ("cp.odt", odt_bytes("3 mars 2020", "La Lune."), "application/vnd.oasis.opendocument.text"),
+        ("cp.eml", eml_bytes("3 mars 2020\n\nLa Lune."), "message/rfc822"),
     ],
 )
 def test_source_download(

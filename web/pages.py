@@ -33,6 +33,9 @@ SOURCE_TYPES = {
     ".html": "text/plain",
     ".htm": "text/plain",
     ".pdf": "application/pdf",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".eml": "message/rfc822",
 }
 PARTIAL_HEADER = "X-Orbite-Partial"
 
