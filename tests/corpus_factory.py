@@ -36,7 +36,8 @@ POLL_INTERVAL = 0.01
 # Commands that end by themselves are given this long before the test gives up on them.
 COMMAND_TIMEOUT = 180.0
 SERVER_STARTUP = 300.0  # includes indexing a corpus of thousands on a loaded machine
-_LETTERS = "bcdfghjklmnpqrstvwxz"
+# No "x": every marker ends with it, so no marker begins another (prefix search).
+_LETTERS = "bcdfghjklmnpqrstvwz"
 
 T = TypeVar("T")
 
@@ -47,7 +48,8 @@ def _material() -> Material:
 
 
 def marker(number: int) -> str:
-    """A word that only release `number` contains, unchanged by the French analysis."""
+    """A word that only release `number` contains, unchanged by the French analysis, and the
+    beginning of no other marker, so that prefix search on it finds that release alone."""
     letters = []
     while True:
         number, rest = divmod(number, len(_LETTERS))
