@@ -45,8 +45,11 @@ _SEPARATORS = re.compile(r"[\s-]+")
 CASE_MATCHES = 50  # occurrences read per release
 CASE_CONTEXT = 20  # characters around an occurrence that tell a heading in capitals
 _SENTENCE_ENDS = frozenset(".!?:…»\n\r")
-# How each snapshot's releases write a word (its capitalisation), learnt once per word.
+NAME_WORDS = 8  # words of the query's end compared with names (long aliases have about 8)
+# Per snapshot, learnt once: how its releases write a word (its capitalisation), and the
+# compared forms of each agency's and mission's names.
 _WRITTEN: weakref.WeakKeyDictionary[Snapshot, dict[str, str]] = weakref.WeakKeyDictionary()
+_NAMES: weakref.WeakKeyDictionary[Snapshot, dict] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ def suggest(index: SearchIndex, q: str) -> dict[str, Any]:
         with snapshot.reading() as searcher:
             visible, facets = shown(snapshot, index.visibility(snapshot), searcher)
             entities = _entities(snapshot, facets, text)
-            names = {name_key(n) for e in entities for n in _names(snapshot, e.kind, e.text)}
+            names = {key for e in entities for key, _ in _name_forms(snapshot, e.kind, e.text)}
             found = entities + _words(snapshot, searcher, visible, text, names)
     found.sort(key=_Candidate.order)
     return {
@@ -88,39 +91,50 @@ def suggest(index: SearchIndex, q: str) -> dict[str, Any]:
 
 def _entities(snapshot: Snapshot, facets: dict[str, list], text: str) -> list[_Candidate]:
     """Visible agencies and missions one of whose names begins with the query's last words."""
-    starts = {text[offset:] for offset, _ in words(text)}
+    offsets = [offset for offset, _ in words(text)][-NAME_WORDS:]
+    starts = [_forms(text[offset:]) for offset in offsets]
+    starts = [start for start in starts if start[0]]
     complete = text[-1:].isspace()  # then its last word is a whole word of the name
     whole = name_key(text)
     found = []
     for kind in (AGENCY, MISSION):
         for value in facets[kind]:
-            names = _names(snapshot, kind, value["value"])
-            keys = [name_key(n) for n in names]
+            names = _name_forms(snapshot, kind, value["value"])
             matched = max(
                 (
-                    len(name_key(start))
+                    len(start[0])
                     for start in starts
                     if any(_begins(name, start, complete) for name in names)
                 ),
                 default=0,
             )
             if matched:
-                exact = whole in keys
+                exact = any(key == whole for key, _ in names)
                 found.append(_Candidate(value["value"], kind, value["count"], matched, exact))
     return found
 
 
-def _begins(name: str, start: str, complete: bool) -> bool:
+def _begins(name: tuple[str, str], start: tuple[str, str], complete: bool) -> bool:
     """Whether a name begins with `start` (folded, spaces and hyphens aside); with `complete`,
     its last word must end where a word of the name ends."""
-    key, typed = name_key(name), name_key(start)
-    if not typed or not key.startswith(typed):
+    (key, spaced), (typed, typed_spaced) = name, start
+    if not key.startswith(typed):
         return False
-    return not complete or key == typed or _spaced(name).startswith(_spaced(start) + " ")
+    return not complete or key == typed or spaced.startswith(typed_spaced + " ")
 
 
-def _spaced(name: str) -> str:
-    return " ".join(_SEPARATORS.split(fold(name).strip()))
+def _forms(name: str) -> tuple[str, str]:
+    """A name's key (folded, without separators) and its folded words joined by one space."""
+    return name_key(name), " ".join(_SEPARATORS.split(fold(name).strip()))
+
+
+def _name_forms(snapshot: Snapshot, kind: str, name: str) -> tuple[tuple[str, str], ...]:
+    """`_forms` of every name of an agency or mission, computed once per snapshot."""
+    known = _NAMES.setdefault(snapshot, {})
+    forms = known.get((kind, name))
+    if forms is None:
+        forms = known[(kind, name)] = tuple(_forms(n) for n in _names(snapshot, kind, name))
+    return forms
 
 
 def _names(snapshot: Snapshot, kind: str, name: str) -> tuple[str, ...]:
