@@ -333,8 +333,6 @@ def test_enter_on_a_word_searches_it(page: Page) -> None:
 
 
 def test_choosing_an_agency_opens_its_page(page: Page) -> None:
-    # The page itself belongs to the entity pages; here, only where the choice leads.
-    page.route("**/agences/**", lambda route: route.fulfill(body="<title>agence</title>"))
     page.goto("/")
     combobox(page).press_sequentially("Roscos")
     option = suggestions(page).get_by_role("option").filter(has_text="Roscosmos")
@@ -344,6 +342,7 @@ def test_choosing_an_agency_opens_its_page(page: Page) -> None:
     with page.expect_navigation():
         page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/agences/Roscosmos$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Roscosmos")
 
 
 def test_enter_without_a_chosen_suggestion_submits_what_is_typed(page: Page) -> None:
@@ -404,3 +403,14 @@ def test_an_alias_leads_to_the_agency_and_its_timeline_to_the_search(page: Page)
     expect(page).to_have_url(re.compile(r"/\?agency=ESA&year=2021$"))
     expect(count(page)).to_have_text("1 résultat")
     expect(results(page).first.get_by_role("link", name="Agence : ESA")).to_be_visible()
+
+
+def test_choosing_a_mission_opens_its_page(page: Page) -> None:
+    page.goto("/")
+    combobox(page).press_sequentially("Bion")
+    option = suggestions(page).get_by_role("option").filter(has_text="mission")
+    expect(option.first).to_have_text(re.compile(r"^Bion-M2\W+mission$"))
+    with page.expect_navigation():
+        option.first.click()
+    expect(page).to_have_url(re.compile(r"/missions/Bion-M2$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Bion-M2")

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from indexer.cli import DEFAULT_CORPUS, DEFAULT_INDEX
-from web import api, entities, errors, exports, feeds, index, openapi, pages, security
+from web import api, entities, errors, exports, feeds, index, openapi, pages, security, urls
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the documented key order
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+    app.jinja_env.globals["entity_url"] = urls.entity_url  # the search box's suggestions
 
     index.init_app(app)
     security.init_app(app)
