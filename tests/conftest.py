@@ -11,12 +11,10 @@ import pytest
 from indexer.indexing import update_index
 from indexer.snapshot import SearchIndex
 from indexer.store import IndexStore
+from tests.seed import SEEDS
 
 # The web fixtures (app, client, ...) live in their own module, registered here for every test.
 pytest_plugins = ["tests.fixtures_web"]
-
-ROOT = Path(__file__).resolve().parent.parent
-SEEDS = ROOT / "corpus"
 
 
 @pytest.fixture

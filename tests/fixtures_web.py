@@ -8,25 +8,18 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
+from bs4 import BeautifulSoup, Tag
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.seed import SEEDS
 from web import create_app
 
-SEEDS = Path(__file__).resolve().parent.parent / "corpus"
 ADMIN_TOKEN = "secret"
-
-CHINA_2020 = "000_4e926120857ef53d"
-RUSSIA_2018 = "001_6a8f80b65f6a5b53"
-ISEF_2018 = "002_124b9746335e340f"
-RUSSIA_2019 = "003_e925e52a700168fa"
-MOON_UNDATED = "004_998f866523990025"
-NEWEST_FIRST = [CHINA_2020, RUSSIA_2019, RUSSIA_2018, ISEF_2018, MOON_UNDATED]
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -111,12 +104,17 @@ def xss_client(xss_app: Flask) -> FlaskClient:
 
 
 class Element:
-    """An HTML element as tests see it: tag, attributes, and all the text inside it."""
+    """An HTML element as tests see it: tag, attributes, all the text inside it, its elements."""
 
-    def __init__(self, tag: str, attrs: dict[str, str | None]) -> None:
-        self.tag = tag
-        self.attrs = attrs
-        self.text = ""
+    def __init__(self, node: Tag) -> None:
+        self.node = node
+        self.tag = node.name
+        # BeautifulSoup splits multi-valued attributes ("class") into lists: joined back here.
+        self.attrs: dict[str, str | None] = {
+            name: " ".join(value) if isinstance(value, list) else value
+            for name, value in node.attrs.items()
+        }
+        self.text = node.get_text()
 
     def __getitem__(self, name: str) -> str | None:
         return self.attrs[name]
@@ -131,44 +129,13 @@ class Element:
         return f"<{self.tag} {self.attrs} {self.text[:40]!r}>"
 
 
-class _Collector(HTMLParser):
-    # Elements without an end tag (and the SVG shapes, which our templates close at once).
-    VOID = frozenset(("area", "br", "col", "hr", "img", "input", "link", "meta", "rect", "wbr"))
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.elements: list[Element] = []
-        self.open: list[Element] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        element = Element(tag, dict(attrs))
-        self.elements.append(element)
-        if tag not in self.VOID:
-            self.open.append(element)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.elements.append(Element(tag, dict(attrs)))
-
-    def handle_endtag(self, tag: str) -> None:
-        for position in range(len(self.open) - 1, -1, -1):
-            if self.open[position].tag == tag:
-                del self.open[position:]
-                break
-
-    def handle_data(self, data: str) -> None:
-        for element in self.open:
-            element.text += data
+def parse_html(html: str | Element) -> list[Element]:
+    """Every element of a page (or inside an element), in document order."""
+    root = html.node if isinstance(html, Element) else BeautifulSoup(html, "html.parser")
+    return [Element(node) for node in root.find_all(True)]
 
 
-def parse_html(html: str) -> list[Element]:
-    """Every element of a page, in document order."""
-    collector = _Collector()
-    collector.feed(html)
-    collector.close()
-    return collector.elements
-
-
-def select(html: str, tag: str, **attrs: str) -> list[Element]:
+def select(html: str | Element, tag: str, **attrs: str) -> list[Element]:
     """Elements with this tag whose attributes have these values (`class_` checks one class)."""
     wanted_class = attrs.pop("class_", None)
     return [
@@ -178,6 +145,13 @@ def select(html: str, tag: str, **attrs: str) -> list[Element]:
         and all(e.get(name.rstrip("_").replace("_", "-")) == value for name, value in attrs.items())
         and (wanted_class is None or wanted_class in e.classes())
     ]
+
+
+def parent(element: Element, tag: str) -> Element:
+    """The nearest enclosing element with this tag."""
+    found = element.node.find_parent(tag)
+    assert found is not None, f"no <{tag}> around {element}"
+    return Element(found)
 
 
 def text(element: Element) -> str:

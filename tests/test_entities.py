@@ -11,7 +11,7 @@ from indexer.gazetteer import AGENCY, MISSION
 from indexer.request import parse_request
 from indexer.search import search
 from indexer.snapshot import SearchIndex
-from tests.fixtures_web import CHINA_2020, NEWEST_FIRST
+from tests.seed import CHINA_2020, NEWEST_FIRST
 
 KEYS = [
     "name",

@@ -6,6 +6,7 @@ import pytest
 
 from indexer.request import parse_request
 from indexer.search import search
+from tests.fixtures_web import select
 
 TEXT = (
     "Titre\n\n"
@@ -30,8 +31,7 @@ def index(tmp_path_factory: pytest.TempPathFactory):
 
 def marked(index, q: str) -> list[str]:
     (result,) = search(index, parse_request(q))["results"]
-    snippet = result["snippet"]
-    return [part.split("</mark>")[0] for part in snippet.split("<mark>")[1:]]
+    return [mark.text for mark in select(result["snippet"], "mark")]
 
 
 @pytest.mark.parametrize(

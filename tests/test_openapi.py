@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
 from indexer.store import IndexStore
-from tests.fixtures_web import ADMIN_TOKEN, CHINA_2020
+from tests.fixtures_web import ADMIN_TOKEN
+from tests.seed import CHINA_2020
 from web.openapi import document
 from web.params import INCLUDE_EMBARGOED, PARAMETERS
 

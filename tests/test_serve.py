@@ -12,7 +12,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,11 +20,11 @@ import pytest
 
 from indexer.indexing import update_index
 from indexer.store import IndexStore
+from tests.corpus_factory import poll
 from web.cli import prepare_index
 
 STARTUP = 60.0  # indexing the seeds and importing Flask, on a loaded CI machine
 SEARCHABLE = 10.0
-POLL_INTERVAL = 0.1
 URL_LINE = re.compile(r"Orbite sert http://[^ ]+:(?P<port>\d+) \(corpus: .+, index: .+\)\n")
 
 
@@ -84,15 +83,6 @@ def _read_line(process: subprocess.Popen, timeout: float) -> str:
         if not selector.select(timeout):
             return ""
     return process.stdout.readline()
-
-
-def poll(check: Callable[[], bool], timeout: float, what: str) -> None:
-    """Re-run `check` until it holds; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not true after {timeout} s")
-        time.sleep(POLL_INTERVAL)
 
 
 @pytest.fixture

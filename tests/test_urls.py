@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures_web import CHINA_2020, select
+from tests.fixtures_web import select
+from tests.seed import CHINA_2020
 from web.cli import main
 from web.urls import release_url
 

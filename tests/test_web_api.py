@@ -21,7 +21,8 @@ from indexer.search import search
 from indexer.snapshot import SearchIndex
 from indexer.store import IndexStore, IndexWriteError
 from indexer.suggest import suggest
-from tests.fixtures_web import ADMIN_TOKEN, CHINA_2020, NEWEST_FIRST
+from tests.fixtures_web import ADMIN_TOKEN
+from tests.seed import CHINA_2020, NEWEST_FIRST
 from web import api
 from web.index import get_index
 from web.urls import detail_with_urls, search_with_urls

@@ -7,7 +7,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from indexer.entities import entity
-from tests.fixtures_web import CHINA_2020, RUSSIA_2019, select, text
+from tests.fixtures_web import parent, select, text
+from tests.seed import CHINA_2020, RUSSIA_2019
 from tests.test_visibility import FILES as EMBARGO_FILES
 from tests.test_visibility import Clock
 from tests.test_web_api import assert_error, index_of
@@ -98,18 +99,18 @@ def test_the_page_tells_the_story_of_an_agency(seed_client: FlaskClient) -> None
     assert text(summary).startswith("2 communiqués, du 15 juin 2018 au 27 août 2019")
     searches = [a["href"] for a in select(html, "a") if text(a) == "Voir dans la recherche"]
     assert searches == ["/?agency=Roscosmos"]
-    timeline = html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    (timeline,) = select(html, "svg", class_="timeline-chart")
     bars = [(a["href"], a["aria-label"]) for a in select(timeline, "a")]
     assert bars == [
         ("/?agency=Roscosmos&year=2018", "2018 : 1 communiqué"),
         ("/?agency=Roscosmos&year=2019", "2019 : 1 communiqué"),
     ]
-    agencies = html.split('id="companions-agency"', 1)[1].split("</section>", 1)[0]
+    agencies = parent(select(html, "h2", id="companions-agency")[0], "section")
     links = [(text(a), a["href"]) for a in select(agencies, "a")]
     assert links[0] == ("CNES", "/agences/CNES")
     assert ("Roscosmos", "/agences/Roscosmos") not in links
-    assert "2 communiqués" in agencies
-    missions = html.split('id="companions-mission"', 1)[1].split("</section>", 1)[0]
+    assert "2 communiqués" in text(agencies)
+    missions = parent(select(html, "h2", id="companions-mission")[0], "section")
     assert ("Bion-M2", "/missions/Bion-M2") in [(text(a), a["href"]) for a in select(missions, "a")]
     releases = [a["href"] for a in select(html, "a", class_="result-link")]
     assert releases == [f"/releases/{RUSSIA_2019}", "/releases/001_6a8f80b65f6a5b53"]
@@ -124,7 +125,7 @@ def test_a_mission_page_lists_its_releases_with_their_badges(seed_client: FlaskC
     )
     (release,) = select(html, "a", class_="result-link")
     assert release["href"] == f"/releases/{CHINA_2020}"
-    badges = html.split('class="badges"', 1)[1].split("</ul>", 1)[0]
+    badges = select(html, "ul", class_="badges")[0]
     links = {text(a): a["href"] for a in select(badges, "a")}
     assert links["Mission : Yutu 2"] == "/missions/Yutu%202"
     assert links["Agence : CNSA"] == "/agences/CNSA"

@@ -11,7 +11,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from indexer.export import BOM
-from tests.fixtures_web import CHINA_2020, select, text
+from tests.fixtures_web import select, text
+from tests.seed import CHINA_2020
 from tests.test_web_api import assert_error
 
 QUERIES = [

@@ -1,15 +1,30 @@
-"""Security: headers on every response, escaped text everywhere, no way out of the corpus."""
+"""Security of the web side: headers on every response, escaped text everywhere, no way out
+of the corpus through a URL, the admin token.
+
+Hand-picked cases (payloads in release text, front matter and queries; traversal URLs on the
+seed corpus) and a systematic sweep: every rule of `app.url_map` is visited, so a new route is
+covered the day it is added (headers on every route and method and on forced errors, traversal
+payloads on every route that takes a path, links out of the corpus, hostile file names).
+The indexer's side (what the corpus scan lets in) is in `test_corpus.py`.
+"""
 
 from __future__ import annotations
 
 import html as html_lib
+import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.fixtures_web import ADMIN_TOKEN, CHINA_2020, IMG, PAYLOADS, SCRIPT, SVG, parse_html
+from tests.corpus_factory import short_release, write_releases
+from tests.fixtures_web import ADMIN_TOKEN, IMG, PAYLOADS, SCRIPT, SVG, config, parse_html
+from tests.seed import CHINA_2020
+from web import create_app
 from web.security import CSP
 
 BASE_HEADERS = {
@@ -206,7 +221,7 @@ def test_hostile_text_in_json_snippets(xss_client: FlaskClient) -> None:
         assert "<" not in snippet.replace("<mark>", "").replace("</mark>", "")
 
 
-TRAVERSALS = [
+TRAVERSAL_URLS = [
     "/releases/../../etc/passwd",
     "/releases/%2e%2e/%2e%2e/etc/passwd",
     "/releases/..%2f..%2fetc%2fpasswd",
@@ -230,23 +245,12 @@ TRAVERSALS = [
 ]
 
 
-@pytest.mark.parametrize("path", TRAVERSALS)
+@pytest.mark.parametrize("path", TRAVERSAL_URLS)
 def test_path_traversal_is_404(seed_client: FlaskClient, path: str) -> None:
     with seed_client.get(path, follow_redirects=True) as response:
         assert response.status_code == 404
         body = response.get_data(as_text=True)
     assert "root:" not in body and "create_app" not in body
-
-
-def test_a_symlink_out_of_the_corpus_is_not_served(make_app, make_corpus, tmp_path: Path) -> None:
-    secret = tmp_path / "secret.txt"
-    secret.write_text("Secret\n\n3 mars 2020\n\nNe pas diffuser.", encoding="utf-8")
-    corpus = make_corpus({"ok.txt": "Titre\n\n3 mars 2020\n\nLa Lune."})
-    (corpus / "leak.txt").symlink_to(secret)
-    client = make_app(corpus).test_client()
-    with client.get("/releases/leak/source") as response:
-        assert response.status_code == 404
-        assert b"Ne pas diffuser" not in response.data
 
 
 def test_stored_html_is_downloaded_as_plain_text(make_app, make_corpus) -> None:
@@ -267,3 +271,235 @@ def test_the_admin_token_never_appears_in_responses(client: FlaskClient) -> None
         client.get("/api/health"),
     ):
         assert ADMIN_TOKEN not in response.get_data(as_text=True)
+
+
+SECRET = "zqsecretx"  # a word only the files outside the corpus contain
+CONFIDENTIAL = "Ne pas diffuser"  # their text, never to be shown
+HOSTILE_NAMES = [SVG, IMG, "a'b\"c<d>e&f"]
+METHODS = ["GET", "HEAD", "OPTIONS", "POST", "PUT", "DELETE", "PATCH"]
+SAFE_REFERRER_POLICIES = {
+    "no-referrer",
+    "same-origin",
+    "strict-origin",
+    "strict-origin-when-cross-origin",
+}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, Path]]:
+    """An app on a corpus with secrets beside it, links out of it and hostile file names."""
+    base = tmp_path_factory.mktemp("security")
+    (base / "secret.txt").write_text(f"Secret\n\n3 mars 2020\n\n{CONFIDENTIAL} : {SECRET}.\n")
+    (base / "private").mkdir()
+    (base / "private" / "note.txt").write_text(
+        f"Privé\n\n4 mars 2020\n\n{CONFIDENTIAL} {SECRET}.\n"
+    )
+    corpus = base / "corpus"
+    write_releases(corpus, range(3))
+    write_releases(corpus, range(3, 4), folder="2020")
+    for number, name in enumerate(HOSTILE_NAMES, 10):
+        (corpus / f"{name}.txt").write_text(short_release(number), "utf-8")
+    (corpus / "leak.txt").symlink_to(base / "secret.txt")
+    (corpus / "dehors").symlink_to(base / "private", target_is_directory=True)
+    (corpus / "relative.txt").symlink_to(Path("..") / "secret.txt")
+    app = create_app(config(corpus, base / "index"))
+    yield app, base
+
+
+@pytest.fixture
+def site_client(site: tuple[Flask, Path]) -> FlaskClient:
+    return site[0].test_client()
+
+
+def concrete_urls(app: Flask, release_id: str = "cp-00000") -> Iterator[tuple[str, str]]:
+    """(rule, URL) for every rule of the app, its variables filled with real values."""
+    values = {"release_id": release_id, "filename": "style.css", "name": "CNES"}
+    for rule in app.url_map.iter_rules():
+        url = rule.rule
+        for name in rule.arguments:
+            url = re.sub(rf"<(?:\w+:)?{name}>", quote(values[name]), url)
+        yield rule.rule, url
+
+
+def header_problems(response, where: str) -> list[str]:
+    problems = []
+    policy = response.headers.get("Content-Security-Policy", "")
+    if "frame-ancestors 'none'" not in policy:
+        problems.append(f"{where}: Content-Security-Policy {policy!r}")
+    if response.headers.get("X-Content-Type-Options") != "nosniff":
+        problems.append(f"{where}: X-Content-Type-Options missing")
+    if response.headers.get("Referrer-Policy") not in SAFE_REFERRER_POLICIES:
+        problems.append(f"{where}: Referrer-Policy {response.headers.get('Referrer-Policy')!r}")
+    return problems
+
+
+def sweep(site_client: FlaskClient, urls: list[tuple[str, str]], methods: list[str]) -> list[str]:
+    """Request every URL with every method; the header problems found."""
+    problems = []
+    for _, url in urls:
+        for method in methods:
+            with site_client.open(url, method=method) as response:
+                problems += header_problems(response, f"{method} {url} ({response.status_code})")
+    return problems
+
+
+def test_the_sweep_visits_every_route(site: tuple[Flask, Path]) -> None:
+    rules = {rule for rule, _ in concrete_urls(site[0])}
+    assert {"/", "/api/search", "/releases/<path:release_id>/source", "/feed.atom"} <= rules
+    assert len(rules) == len(list(site[0].url_map.iter_rules()))
+
+
+def test_every_route_and_method_sends_the_security_headers(
+    site: tuple[Flask, Path], site_client: FlaskClient
+) -> None:
+    assert sweep(site_client, list(concrete_urls(site[0])), METHODS) == []
+
+
+def test_every_route_sends_them_for_an_unknown_id(
+    site: tuple[Flask, Path], site_client: FlaskClient
+) -> None:
+    assert sweep(site_client, list(concrete_urls(site[0], "nope/nope")), ["GET"]) == []
+
+
+def test_every_route_sends_them_when_the_index_fails(
+    site: tuple[Flask, Path], site_client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("the index broke")
+
+    monkeypatch.setattr("indexer.snapshot.SearchIndex.snapshot", broken)
+    statuses = {}
+    for _, url in concrete_urls(site[0]):
+        with site_client.get(url) as response:
+            statuses[url] = response.status_code
+            assert header_problems(response, url) == []
+            assert b"the index broke" not in response.data
+    assert statuses["/api/search"] == statuses["/"] == 500  # the failure did happen
+
+
+# Ways to name a file outside the corpus ({secret} is the absolute path of one).
+TRAVERSAL_PAYLOADS = [
+    "../secret",
+    "../secret.txt",
+    "..%2fsecret",
+    "..%2Fsecret.txt",
+    "%2e%2e%2fsecret",
+    "%2e%2e/secret",
+    "%252e%252e%252fsecret",
+    "..%5csecret",
+    "%c0%ae%c0%ae/secret",
+    "..;/secret",
+    "....//secret",
+    "%00../secret",
+    "secret%00",
+    "{secret}",
+    "%2F{secret}",
+    "file://{secret}",
+    "2020/../../secret",
+    "2020%2f..%2f..%2fsecret",
+]
+
+
+@pytest.mark.parametrize("payload", TRAVERSAL_PAYLOADS)
+def test_no_route_taking_a_path_leads_out_of_the_corpus(
+    site: tuple[Flask, Path], site_client: FlaskClient, payload: str
+) -> None:
+    app, base = site
+    secret = quote(str(base / "secret.txt").lstrip("/"))
+    value = payload.replace("{secret}", secret)
+    rules = [r.rule for r in app.url_map.iter_rules() if "<path:" in r.rule]
+    assert len(rules) >= 4  # the release page, its source, the API's release, static files
+    for rule in rules:
+        url = re.sub(r"<path:\w+>", value, rule)
+        with site_client.get(url, follow_redirects=True) as response:
+            assert response.status_code in (400, 404), url
+            assert CONFIDENTIAL not in response.get_data(as_text=True), url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/releases/leak",
+        "/releases/leak/source",
+        "/api/releases/leak",
+        "/releases/relative",
+        "/api/releases/relative",
+        "/releases/dehors/note",
+        "/api/releases/dehors/note",
+        "/releases/dehors/note/source",
+    ],
+)
+def test_a_link_out_of_the_corpus_is_not_served(site_client: FlaskClient, url: str) -> None:
+    with site_client.get(url) as response:
+        assert response.status_code == 404
+        assert CONFIDENTIAL not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "url", [f"/?q={SECRET}", f"/api/search?q={SECRET}", f"/feed.atom?q={SECRET}"]
+)
+def test_a_link_out_of_the_corpus_is_not_searchable(site_client: FlaskClient, url: str) -> None:
+    response = site_client.get(url)
+    assert response.status_code == 200
+    assert CONFIDENTIAL not in response.get_data(as_text=True)
+    assert "leak" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_a_hostile_file_name_is_shown_inert(site_client: FlaskClient, name: str) -> None:
+    release = f"/releases/{quote(name, safe='')}"
+    assert site_client.get(f"/api/releases/{quote(name, safe='')}").get_json()["id"] == name
+    for url in ["/", "/?q=communiqué", release, f"{release}?q=communiqué"]:
+        response = site_client.get(url)
+        assert response.status_code == 200, url
+        assert_inert(response.get_data(as_text=True))
+    feed = site_client.get("/feed.atom").get_data(as_text=True)
+    assert name not in feed  # escaped in the XML
+    with site_client.get(f"{release}/source") as download:
+        assert download.status_code == 200
+        assert download.headers["Content-Disposition"].startswith("attachment")
+
+
+@pytest.mark.parametrize(
+    ("token", "status"),
+    [
+        (ADMIN_TOKEN, 200),
+        ("wrong", 401),
+        (ADMIN_TOKEN + "x", 401),
+        (ADMIN_TOKEN[:-1], 401),
+        (ADMIN_TOKEN[:-1] + "T", 401),
+        (ADMIN_TOKEN.upper(), 401),
+        ("", 401),
+    ],
+)
+def test_only_the_exact_admin_token_reindexes(tmp_path: Path, token: str, status: int) -> None:
+    corpus = tmp_path / "corpus"
+    write_releases(corpus, range(2))
+    app = create_app(config(corpus, tmp_path / "index"))
+    (corpus / "new.txt").write_text(short_release(7), "utf-8")
+    client = app.test_client()
+    response = client.post("/api/reindex", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == status
+    assert client.get("/api/health").get_json()["documents"] == (3 if status == 200 else 2)
+
+
+@pytest.mark.parametrize(
+    ("configured", "headers", "status"),
+    [
+        (None, {}, 403),
+        (None, {"Authorization": f"Bearer {ADMIN_TOKEN}"}, 403),
+        (ADMIN_TOKEN, {}, 401),
+        (ADMIN_TOKEN, {"Authorization": "Bearer nope"}, 401),
+    ],
+)
+def test_reindex_needs_a_configured_and_matching_token(
+    tmp_path: Path, configured: str | None, headers: dict[str, str], status: int
+) -> None:
+    corpus = tmp_path / "corpus"
+    write_releases(corpus, range(2))
+    app = create_app(config(corpus, tmp_path / "index", ORBITE_ADMIN_TOKEN=configured))
+    (corpus / "new.txt").write_text(short_release(7), "utf-8")
+    response = app.test_client().post("/api/reindex", headers=headers)
+    assert response.status_code == status
+    # Refused means refused: the new file was not indexed.
+    assert app.test_client().get("/api/health").get_json()["documents"] == 2

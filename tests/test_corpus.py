@@ -1,0 +1,58 @@
+"""The corpus scan as the indexer's security boundary: only files inside the corpus are read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.corpus import scan_corpus
+from indexer.indexing import update_index
+from indexer.releases import source_file
+from indexer.request import parse_request
+from indexer.search import search
+from indexer.snapshot import SearchIndex
+from indexer.store import IndexStore
+from tests.corpus_factory import short_release, write_releases
+
+SECRET = "zqsecretx"  # a word only the files outside the corpus contain
+HOSTILE_NAMES = ['"><svg onload=alert(1)>', "a'b\"c<d>e&f", "a..b", "espace et accent é"]
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    """A corpus with links to a file and a folder outside it, and files with odd names."""
+    (tmp_path / "secret.txt").write_text(f"Secret\n\n3 mars 2020\n\n{SECRET}.\n", "utf-8")
+    (tmp_path / "private").mkdir()
+    (tmp_path / "private" / "note.txt").write_text(f"Privé\n\n{SECRET}.\n", "utf-8")
+    corpus = tmp_path / "corpus"
+    write_releases(corpus, range(2))
+    for number, name in enumerate(HOSTILE_NAMES, 10):
+        (corpus / f"{name}.txt").write_text(short_release(number), "utf-8")
+    (corpus / "leak.txt").symlink_to(tmp_path / "secret.txt")
+    (corpus / "relative.txt").symlink_to(Path("..") / "secret.txt")
+    (corpus / "dehors").symlink_to(tmp_path / "private", target_is_directory=True)
+    (corpus / "inside.txt").symlink_to(corpus / f"{HOSTILE_NAMES[0]}.txt")
+    return corpus
+
+
+def test_links_out_of_the_corpus_are_skipped_with_their_reason(corpus: Path) -> None:
+    found, skipped = scan_corpus(corpus)
+    reasons = {s.path: s.reason for s in skipped}
+    assert reasons["leak.txt"] == reasons["relative.txt"] == "link to a file outside the corpus"
+    assert not any(source.startswith("dehors") for source in {*reasons, *found})
+    assert "inside" in found  # a link that stays inside the corpus is a release like any other
+
+
+def test_hostile_file_names_are_ids_as_they_are(corpus: Path) -> None:
+    found, _ = scan_corpus(corpus)
+    assert set(HOSTILE_NAMES) <= set(found)
+
+
+def test_nothing_outside_the_corpus_is_searchable_or_served(corpus: Path, tmp_path: Path) -> None:
+    store = IndexStore(tmp_path / "index")
+    update_index(corpus, store)
+    index = SearchIndex(store, corpus)
+    assert search(index, parse_request(SECRET))["total"] == 0
+    assert all(source_file(index, name) is None for name in ("leak", "relative", "dehors/note"))
+    assert source_file(index, HOSTILE_NAMES[0]) == (corpus / f"{HOSTILE_NAMES[0]}.txt").resolve()
