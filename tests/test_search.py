@@ -186,6 +186,29 @@ def test_browse_snippets_start_at_the_text(seed_index) -> None:
         assert not result["release"] or result["release"] not in result["snippet"]
 
 
+SAVED_PAGE = """Accueil > Actualités > Espace
+English German
+Publié le 02 juillet 2024
+Partager Facebook Twitter
+Le satellite Ulysse est en orbite
+Image - Vue d'artiste du satellite © ESA
+
+Le satellite a rejoint son orbite. Il observera la Terre.
+
+Tags : Espace, Climat
+"""
+
+
+def test_a_saved_page_is_searched_and_shown_without_its_chrome(make_corpus, open_index) -> None:
+    index = open_index(make_corpus({"page.txt": SAVED_PAGE}))
+    (result,) = run(index)["results"]
+    assert (result["title"], result["date"]) == ("Le satellite Ulysse est en orbite", "2024-07-02")
+    assert result["snippet"] == "Le satellite a rejoint son orbite. Il observera la Terre."
+    for chrome in ("Partager", "Facebook", "artiste", "Tags", "Accueil", "German"):
+        assert ids(index, chrome) == []  # chrome is not indexed either
+    assert ids(index, "orbite") == ["page"]
+
+
 def test_snippet_finds_the_passage_in_a_long_release(make_corpus, open_index) -> None:
     filler = "Le satellite poursuit sa route. " * 3000
     corpus = make_corpus({"long.txt": f"Titre\n\n{filler}La sonde Ulysse arrive.\n\n{filler}"})
