@@ -151,6 +151,8 @@ class _Worker:
             code = self.process.poll()
             raise WorkerFailed(f"an indexing worker ended unexpectedly (code {code})") from exc
         self.busy = False
+        if isinstance(result, OSError):
+            raise result
         return result
 
     def stop(self) -> None:
@@ -194,7 +196,11 @@ def _work() -> None:
         if job is None:
             return
         number, files = job
-        pickle.dump(run_batch(number, files, gazetteer, scratch), results)
+        try:
+            result: BatchResult | OSError = run_batch(number, files, gazetteer, scratch)
+        except OSError as exc:  # a full disk...: the parent reports it as its own write's
+            result = OSError(exc.errno, exc.strerror, exc.filename)
+        pickle.dump(result, results)
         results.flush()
 
 

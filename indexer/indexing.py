@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,11 @@ from indexer.store import IndexIncompatible, IndexStore, write_error
 Progress = Callable[[int, int], None]
 # Files from which a full build runs in worker processes (see `_rebuild`).
 PARALLEL_FROM = 200
+# A file whose size or date changes between two looks is being written: looked at again this
+# many times, this many seconds apart, then left for the next run.
+SETTLE_LOOKS = 5
+SETTLE_DELAY = 0.1
+UNSETTLED_REASON = "still being written (its size or date kept changing): taken up by the next run"
 
 
 @dataclass
@@ -275,7 +281,7 @@ def load_release(
     The attachments of an e-mail, which are not indexed, are added to `left_out` as
     "mail.eml#name".
     """
-    data = read_bytes(corpus_file.path)
+    data = read_settled(corpus_file)
     sha256 = hashlib.sha256(data).hexdigest()
     document = read_document(corpus_file.path, data)
     if left_out is not None:
@@ -288,6 +294,26 @@ def load_release(
     except Exception as exc:  # one odd file must never stop a run
         raise SkipFile(f"metadata extraction failed: {type(exc).__name__}: {exc}") from exc
     return release, sha256
+
+
+def read_settled(corpus_file: CorpusFile) -> bytes:
+    """The file's bytes once nobody is writing it: the same size and modification time at two
+    looks in a row (the scan's, then after each read). A file still being copied in is read
+    again once it has settled, never indexed half-written; one that keeps changing is skipped
+    and taken up by the next run (a watcher's comes with the writer's next event)."""
+    seen = (corpus_file.size, corpus_file.mtime_ns)
+    for _ in range(SETTLE_LOOKS):
+        data = read_bytes(corpus_file.path)
+        try:
+            stat = corpus_file.path.stat()
+        except OSError as exc:
+            raise SkipFile(f"unreadable: {exc.strerror or exc}") from exc
+        now = (stat.st_size, stat.st_mtime_ns)
+        if now == seen and len(data) == stat.st_size:
+            return data
+        seen = now
+        time.sleep(SETTLE_DELAY)
+    raise SkipFile(UNSETTLED_REASON)
 
 
 def release_fields(release: Release, corpus_file: CorpusFile, sha256: str) -> dict[str, object]:

@@ -199,9 +199,12 @@ class IndexStore:
             storage.stop_tracking()
 
     def discard(self, directory: Path) -> None:
-        """Remove a generation a failed rebuild left, unless it made it live."""
+        """Remove a generation a failed rebuild left; one it already made live (a first build
+        serves its first commits) keeps what it committed, without what failed."""
         if directory.name != self.generation():
             shutil.rmtree(directory, ignore_errors=True)
+        else:
+            self.remove_uncommitted(directory)
 
     def remove_uncommitted(self, directory: Path) -> None:
         """Delete what failed or killed writers left in a generation: segments its table of

@@ -8,13 +8,16 @@ from pathlib import Path
 
 import pytest
 
+from indexer import indexing
 from indexer import store as store_module
+from indexer.corpus import Skipped
 from indexer.facts import read_facts
 from indexer.indexing import update_index
 from indexer.request import parse_request
 from indexer.search import search
 from indexer.snapshot import SearchIndex
 from indexer.store import IndexStore
+from tests.corpus_factory import corpus_ids, indexed_ids, marker, write_releases
 
 RELEASE = "Titre du communiqué {n}\n\n3 mars 2021\n\nLa sonde {word} poursuit sa route."
 
@@ -220,3 +223,62 @@ def test_an_update_told_the_changed_paths_matches_a_full_rescan(
     update_index(corpus, IndexStore(rescanned))
     assert _indexed(index_dir) == _indexed(rescanned)
     assert counts(update_index(corpus, store))["unchanged"] == len(_indexed(rescanned))
+
+
+def _copy_in_progress(
+    monkeypatch: pytest.MonkeyPatch, path: Path, versions: list[str]
+) -> list[str]:
+    """Make `path` look copied in while it is read: after each read of it, the next of
+    `versions` is written (the copy goes on); returns the texts the reads got."""
+    real = indexing.read_bytes
+    read: list[str] = []
+
+    def reading(target: Path) -> bytes:
+        data = real(target)
+        if target == path:
+            read.append(data.decode("utf-8"))
+            if versions:
+                path.write_text(versions.pop(0), "utf-8")
+        return data
+
+    monkeypatch.setattr(indexing, "read_bytes", reading)
+    monkeypatch.setattr(indexing, "SETTLE_DELAY", 0)  # the test's writes are the copy's pace
+    return read
+
+
+@pytest.mark.parametrize("writes", [1, 3], ids=["one more write", "three more writes"])
+def test_a_file_being_written_is_indexed_once_it_has_settled(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch, writes: int
+) -> None:
+    corpus = tmp_path / "corpus"
+    write_releases(corpus, range(3))
+    path = corpus / "cp-00001.txt"
+    whole = path.read_text("utf-8")  # its marker word is at the end
+    cut = len(whole) // 2
+    path.write_text(whole[:cut], "utf-8")  # what the scan sees: half a file
+    steps = [whole[: cut + (len(whole) - cut) * n // writes] for n in range(1, writes + 1)]
+    read = _copy_in_progress(monkeypatch, path, steps)
+    summary = update_index(corpus, IndexStore(index_dir))
+    assert (summary.added, summary.skipped) == (3, [])
+    assert read[-1] == whole and len(read) == writes + 1  # read again until it stopped changing
+    found = search(SearchIndex(IndexStore(index_dir), corpus), parse_request(marker(1)))
+    assert found["results"][0]["id"] == "cp-00001"
+
+
+def test_a_file_that_keeps_changing_is_left_for_the_next_run(
+    tmp_path: Path, index_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    write_releases(corpus, range(3))
+    path = corpus / "cp-00001.txt"
+    whole = path.read_text("utf-8")
+    path.write_text(whole[:40], "utf-8")
+    growing = [whole[: 40 + n] for n in range(1, indexing.SETTLE_LOOKS + 1)]
+    _copy_in_progress(monkeypatch, path, growing)
+    summary = update_index(corpus, IndexStore(index_dir))
+    assert summary.skipped == [Skipped("cp-00001.txt", indexing.UNSETTLED_REASON)]
+    assert indexed_ids(index_dir, corpus) == {"cp-00000", "cp-00002"}  # nothing half-written
+    path.write_text(whole, "utf-8")  # the copy has ended
+    summary = update_index(corpus, IndexStore(index_dir))
+    assert (summary.added, summary.skipped) == (1, [])
+    assert indexed_ids(index_dir, corpus) == corpus_ids(corpus)
