@@ -11,6 +11,8 @@ from typing import NamedTuple
 
 from whoosh.reading import IndexReader
 
+from indexer.release import Release
+
 FACTS_FIELD = "facts"
 
 
@@ -25,6 +27,21 @@ class Facts(NamedTuple):
     size: int
     mtime_ns: int
     embargo: float | None = None  # POSIX time the embargo ends, for the visibility rule
+
+
+def release_facts(release: Release, sha256: str, size: int, mtime_ns: int) -> Facts:
+    """A release's `Facts`, with the fingerprint of the file it was read from."""
+    date, embargo = release.date, release.embargo
+    return Facts(
+        release.id,
+        date.toordinal() if date else None,
+        release.agencies,
+        release.missions,
+        sha256,
+        size,
+        mtime_ns,
+        embargo.timestamp() if embargo else None,
+    )
 
 
 def read_facts(reader: IndexReader) -> Iterable[tuple[int, Facts]]:

@@ -16,7 +16,7 @@ from whoosh.writing import IndexWriter
 
 from indexer.build import build_in_workers, worker_count
 from indexer.corpus import CorpusChanges, CorpusFile, Skipped, scan_corpus, scan_paths
-from indexer.facts import FACTS_FIELD, Facts, read_facts
+from indexer.facts import FACTS_FIELD, Facts, read_facts, release_facts
 from indexer.gazetteer import Gazetteer
 from indexer.mail import ATTACHMENT_REASON
 from indexer.metadata import extract_release
@@ -336,18 +336,7 @@ def release_fields(release: Release, corpus_file: CorpusFile, sha256: str) -> di
         "agencies": list(release.agencies),
         "missions": list(release.missions),
         "embargo": release.embargo.isoformat() if release.embargo else None,
-        FACTS_FIELD: tuple(
-            Facts(
-                release.id,
-                date.toordinal() if date else None,
-                release.agencies,
-                release.missions,
-                sha256,
-                corpus_file.size,
-                corpus_file.mtime_ns,
-                release.embargo.timestamp() if release.embargo else None,
-            )
-        ),
+        FACTS_FIELD: tuple(release_facts(release, sha256, corpus_file.size, corpus_file.mtime_ns)),
     }
     if date:
         fields["year"] = str(date.year)

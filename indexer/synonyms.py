@@ -33,6 +33,7 @@ from typing import Any
 import yaml
 
 from indexer.analysis import ELISIONS, STOPWORDS, term_spans, words
+from indexer.normalize import unify
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +147,7 @@ def _is_gap(gap: str) -> bool:
     """Whether only stop words, elided articles, spaces and hyphens stand between two terms."""
     rest = gap
     for _, word in words(gap):
-        if word.lower() not in STOPWORDS and word.lower().rstrip("'’") not in ELISIONS:
+        if word.lower() not in STOPWORDS and unify(word).rstrip("'") not in ELISIONS:
             return False
         rest = rest.replace(word, " ", 1)
     return _GAP.fullmatch(rest) is not None
