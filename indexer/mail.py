@@ -6,7 +6,9 @@ by the standard library (`email`, `policy.default`). The Subject, without its "F
 "RE:", "CP :", "Communiqué :" prefixes, is the headline candidate; the Date header is a
 fallback date, used only when the body gives none. A forwarded message's header block at the
 top of the body ("---------- Forwarded message ---------", "De : … Objet : …") is dropped.
-Attachments are not indexed: their names are returned so that the run can list them skipped.
+An e-mail forwarded as an attachment under a short note ("Voir le message joint.") is read
+in its place. Other attachments are not indexed: their names are returned so that the run can
+list them skipped.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from email.message import EmailMessage
 
 from indexer.skip import SkipFile
 
+FORWARD_DEPTH = 3  # messages forwarded as attachments of attachments, at most
+FORWARD_NOTE_WORDS = 40  # a longer body is the e-mail's own text, not a note on a forward
+_RFC822 = "message/rfc822"
 ATTACHMENT_REASON = "e-mail attachment, not indexed: save it into the corpus to index it"
 # One of these must be present for bytes to be an e-mail rather than text named .eml.
 _MAIL_HEADERS = ("from", "date", "subject", "message-id", "mime-version", "to")
@@ -54,15 +59,32 @@ def parse_eml(data: bytes) -> Mail:
     message = email.message_from_bytes(data, policy=policy.default)
     if not any(name in message for name in _MAIL_HEADERS):
         raise SkipFile("not an e-mail (no From, Date or Subject header)")
+    return _read(message, FORWARD_DEPTH)
+
+
+def _read(message: EmailMessage, depth: int) -> Mail:
+    """An e-mail's parts; one forwarded as an attachment under a short note is the release."""
     plain = message.get_body(preferencelist=("plain",))
     html = None if plain is not None else message.get_body(preferencelist=("html",))
-    return Mail(
+    mail = Mail(
         plain=_without_forward_header(_content(plain)) if plain is not None else None,
         html=_content(html) if html is not None else None,
         subject=headline(str(message.get("subject", ""))),
         date=_date(message),
         attachments=tuple(_attachment_names(message)),
     )
+    attached = [part for part in message.iter_attachments() if part.get_content_type() == _RFC822]
+    note = mail.plain if mail.plain is not None else mail.html or ""
+    if depth and len(attached) == 1 and len(note.split()) <= FORWARD_NOTE_WORDS:
+        inner = _read(attached[0].get_content(), depth - 1)
+        return Mail(
+            plain=inner.plain,
+            html=inner.html,
+            subject=mail.subject or inner.subject,
+            date=inner.date or mail.date,
+            attachments=tuple(_attachment_names(message, attached[0])) + inner.attachments,
+        )
+    return mail
 
 
 def headline(subject: str) -> str | None:
@@ -90,11 +112,13 @@ def _date(message: EmailMessage) -> dt.date | None:
     return when.date() if isinstance(when, dt.datetime) else None
 
 
-def _attachment_names(message: EmailMessage) -> list[str]:
-    names = []
-    for part in message.iter_attachments():
-        names.append(part.get_filename() or part.get_content_type())
-    return names
+def _attachment_names(message: EmailMessage, read: EmailMessage | None = None) -> list[str]:
+    """The attachments' file names (else types), but for the one `read` in the e-mail's place."""
+    return [
+        part.get_filename() or part.get_content_type()
+        for part in message.iter_attachments()
+        if part is not read
+    ]
 
 
 def _without_forward_header(text: str) -> str:

@@ -5,7 +5,7 @@ eml_bytes("Paris, le 3 mars 2024\\n\\nLe CNES…", subject="TR: Communiqué : La
 
 from __future__ import annotations
 
-from email import policy
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 DATE = "Mon, 04 Mar 2024 09:30:00 +0100"
@@ -38,6 +38,18 @@ def eml_bytes(
     for name, data in (attachments or {}).items():
         maintype, subtype = _types(name)
         message.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return message.as_bytes()
+
+
+def forwarded_as_attachment(note: str, inner: bytes, subject: str = "TR: Communiqué") -> bytes:
+    """An e-mail whose body is `note` and whose attachment is the e-mail `inner` (.eml bytes),
+    as "Forward as attachment" writes it."""
+    message = EmailMessage(policy=policy.SMTP)
+    message["From"] = "Rédaction <redaction@example.org>"
+    message["Subject"] = subject
+    message["Date"] = "Fri, 08 Mar 2024 18:00:00 +0100"
+    message.set_content(note)
+    message.add_attachment(message_from_bytes(inner, policy=policy.default))
     return message.as_bytes()
 
 

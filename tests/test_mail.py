@@ -12,7 +12,7 @@ from indexer.gazetteer import Gazetteer
 from indexer.mail import headline
 from indexer.metadata import extract_release
 from indexer.readers import SkipFile, read_document
-from tests.mail_factory import eml_bytes
+from tests.mail_factory import eml_bytes, forwarded_as_attachment
 
 BODY = "Paris, le 3 mars 2024\n\nLe CNES et l’ESA signent un accord « historique »."
 SENT = dt.date(2024, 3, 4)  # the factory's Date header
@@ -176,3 +176,36 @@ def test_attachments_are_named_not_read(tmp_path: Path) -> None:
         tmp_path, eml_bytes(BODY, attachments={"cp.pdf": b"%PDF-1.4", "dossier.docx": b"PK"})
     )
     assert (document.text, document.attachments) == (BODY, ("cp.pdf", "dossier.docx"))
+
+
+INNER = eml_bytes(BODY, subject="Communiqué : Accord", attachments={"cp.pdf": b"%PDF-1.4"})
+LONG_NOTE = "Bonjour, " + "voici mon propre article sur cet accord, à relire avant demain. " * 5
+
+
+@pytest.mark.parametrize(
+    ("data", "text", "title", "date", "attachments"),
+    [
+        pytest.param(
+            forwarded_as_attachment("Voir le message joint.", INNER, subject="TR: "),
+            BODY,
+            "Accord",
+            SENT,
+            ("cp.pdf",),
+            id="short-note-reads-the-attached-mail",
+        ),
+        pytest.param(
+            forwarded_as_attachment(LONG_NOTE, INNER, subject="TR: Mon article"),
+            LONG_NOTE.strip(),
+            "Mon article",
+            dt.date(2024, 3, 8),
+            ("message/rfc822",),
+            id="long-body-is-the-mail-itself",
+        ),
+    ],
+)
+def test_mail_forwarded_as_attachment(
+    tmp_path: Path, data: bytes, text: str, title: str, date: dt.date, attachments: tuple
+) -> None:
+    document = _read(tmp_path, data)
+    assert (document.text, document.title) == (text, title)
+    assert (document.date, document.attachments) == (date, attachments)
