@@ -300,7 +300,7 @@ class SearchIndex:
 
     def _open(self) -> Snapshot:
         generation = self.store.generation()
-        ix = self.store.open()
+        ix = self.store.open(any_version=self.store.building() is not None)
         meta = self.store.read_meta()
         previous = self._snapshot
         if previous is not None and previous.gazetteer.fingerprint == meta.gazetteer:

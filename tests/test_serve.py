@@ -20,7 +20,7 @@ import pytest
 
 from indexer.indexing import update_index
 from indexer.store import IndexStore
-from tests.corpus_factory import poll
+from tests.corpus_factory import poll, write_releases
 from web.cli import prepare_index
 
 STARTUP = 60.0  # indexing the seeds and importing Flask, on a loaded CI machine
@@ -109,6 +109,8 @@ def start(tmp_path: Path) -> Iterator[Callable[..., Server]]:
 @pytest.mark.slow
 def test_serve_searches_and_sees_new_files(start, paths, seed_corpus: Path) -> None:
     server = start("--port", "0", *paths)
+    # The server answers while it builds the index: wait for the build to end.
+    poll(lambda: server.get("/api/health")[1].get("status") == "ok", STARTUP, "index built")
     assert server.get("/api/health")[1]["documents"] == 5
     status, response = server.get("/api/search?q=lune")
     assert (status, response["total"]) == (200, 2)
@@ -233,3 +235,31 @@ def test_a_current_index_is_updated_not_rebuilt(seed_corpus: Path, index_dir: Pa
     shutil.copy(seed_corpus / "000_4e926120857ef53d.txt", seed_corpus / "copie.txt")
     summary = prepare_index(seed_corpus, index_dir)
     assert (summary.rebuilt, summary.added, summary.unchanged) == (False, 1, 5)
+
+
+BUILDING = 600  # files: a build in worker processes, several batches
+BUILD_WAIT = 600.0
+
+
+@pytest.mark.slow
+def test_serve_answers_while_it_builds_and_serves_the_batches_committed(
+    start, tmp_path: Path, index_dir: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    write_releases(corpus, range(BUILDING))
+    server = start("--port", "0", "--no-watch", "--corpus", str(corpus), "--index", str(index_dir))
+    seen: list[dict] = []
+
+    def built() -> bool:
+        status, health = server.get("/api/health")  # 503 until the build has begun
+        if status == 200:
+            seen.append(health)
+        return status == 200 and health["status"] == "ok"
+
+    poll(built, BUILD_WAIT, "the build completes")
+    during = [h for h in seen if h["status"] == "indexing"]
+    assert during, "no answer while the build ran"
+    assert {h["indexing"]["total"] for h in during} == {BUILDING}
+    assert [h["documents"] for h in during] == sorted(h["documents"] for h in during)
+    assert any(0 < h["documents"] < BUILDING for h in during), "no partial results served"
+    assert (seen[-1]["indexing"], seen[-1]["documents"]) == (None, BUILDING)

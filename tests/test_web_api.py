@@ -232,6 +232,7 @@ def test_health(app: Flask, client: FlaskClient, index_dir: Path) -> None:
         "status": "ok",
         "documents": 5,
         "indexed_at": IndexStore(index_dir).read_meta().indexed_at,
+        "indexing": None,
         "warnings": [],
         "error": None,
         "error_at": None,
@@ -498,3 +499,35 @@ def test_suggest_answers_any_string(seed_client: FlaskClient, q: str) -> None:
 
 def test_suggest_without_q_is_empty(seed_client: FlaskClient) -> None:
     assert seed_client.get("/api/suggest").get_json() == {"query": "", "suggestions": []}
+
+
+def test_health_says_how_far_a_running_build_is(client: FlaskClient, index_dir: Path) -> None:
+    store = IndexStore(index_dir)
+    store.write_progress(120, 5000)
+    with store.write_lock(timeout=0):  # a build holds the lock while it runs
+        building = client.get("/api/health").get_json()
+        page = client.get("/").get_data(as_text=True)
+    assert (building["status"], building["indexing"]) == ("indexing", {"done": 120, "total": 5000})
+    assert building["documents"] == 5  # what it serves meanwhile
+    assert "Indexation en cours : 120 / 5000" in page
+    # A progress file left by a killed build is not a build: nobody holds the lock.
+    after = client.get("/api/health").get_json()
+    assert (after["status"], after["indexing"]) == ("ok", None)
+    assert "Indexation en cours" not in client.get("/").get_data(as_text=True)
+
+
+def test_health_answers_before_the_first_batch_of_a_build(
+    client: FlaskClient, index_dir: Path
+) -> None:
+    (index_dir / "current").unlink()
+    store = IndexStore(index_dir)
+    store.write_progress(0, 5000)
+    with store.write_lock(timeout=0):
+        response = client.get("/api/health")
+    assert response.status_code == 200
+    health = response.get_json()
+    assert (health["status"], health["documents"], health["indexing"]) == (
+        "indexing",
+        0,
+        {"done": 0, "total": 5000},
+    )

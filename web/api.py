@@ -12,7 +12,7 @@ from indexer.indexing import update_index
 from indexer.releases import release_detail
 from indexer.request import SearchRequest
 from indexer.search import search
-from indexer.store import IndexWriteError
+from indexer.store import IndexMissing, IndexWriteError
 from indexer.suggest import suggest
 from web.errors import ApiError
 from web.index import get_health, get_index
@@ -56,14 +56,25 @@ def release(release_id: str) -> dict[str, Any]:
 def health() -> dict[str, Any]:
     """Whether the index answers, how many releases it holds and when it was last written;
     `warnings` lists what a user should fix that does not stop searching; "degraded" when the
-    last write failed (searches answer from the last commit)."""
+    last write failed (searches answer from the last commit); while a full build runs,
+    "indexing", with `indexing` saying how far it is (`documents`: what it has committed)."""
     index = get_index()
-    snapshot = index.snapshot()
+    indexing = index.store.building()
+    try:
+        snapshot = index.snapshot()
+    except IndexMissing:
+        if indexing is None:
+            raise
+        documents, indexed_at = 0, None  # the build's first batch is not committed yet
+    else:
+        documents = len(index.visibility(snapshot))  # releases under embargo are not counted
+        indexed_at = snapshot.meta.indexed_at
     failure = get_health().failure
     return {
-        "status": "degraded" if failure else "ok",
-        "documents": len(index.visibility(snapshot)),  # releases under embargo are not counted
-        "indexed_at": snapshot.meta.indexed_at,
+        "status": "degraded" if failure else "indexing" if indexing else "ok",
+        "documents": documents,
+        "indexed_at": indexed_at,
+        "indexing": indexing,
         "warnings": index.warnings(),
         "error": failure.error if failure else None,
         "error_at": failure.at if failure else None,

@@ -7,8 +7,9 @@ import errno
 import ipaddress
 import signal
 import sys
+import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -71,17 +72,14 @@ def serve_command(host: str, port: int, corpus: Path, index_dir: Path, no_watch:
         if not no_watch:
             # Watching before the first update: a change made while it runs is not lost.
             watcher = stack.enter_context(_watcher(corpus, index_dir, health))
-        try:
-            report = format_summary(prepare_index(corpus, index_dir))
-        except UserError as exc:
-            failure = exc.__cause__
-            if not isinstance(failure, IndexWriteError) or not IndexStore(index_dir).exists():
-                raise
-            # The last commit can still be served: serve it, degraded, and retry.
-            report = f"index non mis à jour : {failure}"
-            (watcher.failed if watcher else health.failed)(failure)
         server = _create_server(_create_app(corpus, index_dir, health), host, port)
-        click.echo(report, err=True)
+        builder = threading.Thread(
+            target=_prepare_in_background,
+            args=(corpus, index_dir, watcher.failed if watcher else health.failed),
+            name="orbite-build",
+        )
+        builder.daemon = True  # a stopped server does not wait for a build: the next run ends it
+        builder.start()
         try:
             _announce(_listening(server), host, corpus, index_dir)
             server.run()  # returns on Ctrl-C (or SIGTERM), after waitress has closed its sockets
@@ -101,6 +99,25 @@ def prepare_index(corpus: Path, index_dir: Path) -> IndexSummary:
             click.echo(f"index inutilisable dans {index_dir} : reconstruction complète", err=True)
             full = True
     return run_index(corpus, index_dir, full=full, show_progress=sys.stderr.isatty())
+
+
+def _prepare_in_background(
+    corpus: Path, index_dir: Path, failed: Callable[[Exception], None]
+) -> None:
+    """`prepare_index` while the server answers from what is committed; its outcome on stderr.
+
+    A write that fails leaves the last commit served, degraded (`failed`), and retried.
+    """
+    try:
+        report = format_summary(prepare_index(corpus, index_dir))
+    except UserError as exc:
+        failure = exc.__cause__
+        if isinstance(failure, IndexWriteError) and IndexStore(index_dir).exists():
+            report = f"index non mis à jour : {failure}"
+            failed(failure)
+        else:
+            report = f"orbite: error: {exc.format_message()}"
+    click.echo(report, err=True)
 
 
 def _watcher(corpus: Path, index_dir: Path, health: WriteHealth) -> CorpusWatcher:
@@ -124,7 +141,9 @@ def _create_app(corpus: Path, index_dir: Path, health: WriteHealth) -> Flask:
     from web.app import create_app  # Flask is imported by `serve` only
 
     config = {"ORBITE_CORPUS": str(corpus), "ORBITE_INDEX": str(index_dir)}
-    return create_app({**config, "ORBITE_WRITE_HEALTH": health})
+    return create_app(
+        {**config, "ORBITE_WRITE_HEALTH": health, "ORBITE_BUILD_AT_START": False}
+    )  # the index is built by _prepare_in_background
 
 
 def _create_server(app: Flask, host: str, port: int) -> Any:

@@ -22,18 +22,22 @@ HEALTH = "orbite.health"
 
 
 def init_app(app: Flask) -> None:
-    """Open the configured index, building it first on a fresh clone or after a schema change.
+    """Open the configured index, building it first on a fresh clone or after a schema change
+    (unless `ORBITE_BUILD_AT_START` is false: `orbite serve` builds it while it serves).
 
     `ORBITE_CLOCK` (tests) replaces the system clock that decides when embargoes end;
     `ORBITE_WRITE_HEALTH` is the `WriteHealth` that `orbite serve` shares with its watcher.
+    Every page says how far a full build running now is (`indexing`).
     """
     corpus = Path(app.config["ORBITE_CORPUS"])
     store = IndexStore(Path(app.config["ORBITE_INDEX"]))
-    ensure_index(corpus, store)
+    if app.config.get("ORBITE_BUILD_AT_START", True):
+        ensure_index(corpus, store)
     clock = app.config.get("ORBITE_CLOCK") or system_clock
     health = app.config.get("ORBITE_WRITE_HEALTH") or WriteHealth()
     app.extensions[HEALTH] = health
     app.extensions[EXTENSION] = SearchIndex(store, corpus, clock, health)
+    app.context_processor(lambda: {"indexing": store.building()})
 
 
 def ensure_index(corpus: Path, store: IndexStore) -> None:

@@ -225,7 +225,20 @@ SCHEMAS: dict[str, Any] = {
         {
             "status": {"enum": ["ok", "indexing", "degraded"]},
             "documents": {"type": "integer", "minimum": 0},
-            "indexed_at": {"type": "string", "format": "date-time"},
+            "indexed_at": {"type": ["string", "null"], "format": "date-time"},
+            "indexing": {
+                "oneOf": [
+                    {"type": "null"},
+                    _object(
+                        {
+                            "done": {"type": "integer", "minimum": 0},
+                            "total": {"type": "integer", "minimum": 0},
+                        }
+                    ),
+                ],
+                "description": "How far the full build running now is (files done of all); "
+                "null when none runs.",
+            },
             "warnings": {
                 **STRINGS,
                 "description": "Problems to fix that do not stop searching, e.g. a malformed "
