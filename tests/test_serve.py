@@ -162,7 +162,8 @@ def test_a_loopback_host_gives_no_warning(start, paths) -> None:
 def test_a_network_host_is_announced_with_a_warning(start, paths) -> None:
     server = start("--host", "0.0.0.0", "--port", "0", "--no-watch", *paths)
     assert server.line.startswith(f"Orbite sert http://0.0.0.0:{server.port} (corpus: ")
-    assert server.get("/api/health")[0] == 200
+    # 503 (retry) for the moment before the build has begun, then 200.
+    poll(lambda: server.get("/api/health")[0] == 200, STARTUP, "health answers 200")
     assert "attention : Orbite écoute sur 0.0.0.0, accessible depuis le réseau\n" in server.stderr()
 
 
