@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh.index import Index
-from whoosh.reading import SegmentReader
+from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.writing import IndexWriter
 
 from indexer.build import build_in_workers, worker_count
@@ -231,7 +231,10 @@ def _indexed_facts(reader, ids: set[str], folders: set[str]) -> Iterator[tuple[s
         ids.update(_text(t) for t in reader.expand_prefix("id", folder))
     column = reader.column_reader(FACTS_FIELD)
     for doc_id in ids:
-        docnum = reader.first_id("id", doc_id) if ("id", doc_id) in reader else None
+        try:
+            docnum = reader.first_id("id", doc_id) if ("id", doc_id) in reader else None
+        except TermNotFound:  # the term outlives its documents, deleted by another writer
+            docnum = None
         if docnum is not None:
             yield doc_id, Facts(*column[docnum])
 
