@@ -85,6 +85,7 @@ def test_a_flood_of_files_while_clients_search(tmp_path: Path, index_dir: Path) 
     write_releases(corpus, range(BASE))
     staging = tmp_path / "staging"  # written first, then copied in at once, as rsync would
     write_releases(staging, range(BASE, BASE + FLOOD))
+    assert orbite("index", "--corpus", corpus, "--index", index_dir).returncode == 0
     with serve(corpus, index_dir, tmp_path / "server", watch=True) as server:
         process = psutil.Process(server.process.pid)
         before = total(server)

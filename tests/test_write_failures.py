@@ -345,6 +345,7 @@ def test_a_server_whose_index_folder_is_deleted_recreates_it(
 ) -> None:
     corpus = tmp_path / "corpus"
     write_releases(corpus, range(BASE))
+    assert orbite("index", "--corpus", corpus, "--index", index_dir).returncode == 0
     with serve(corpus, index_dir, tmp_path / "server", watch=True) as server:
         shutil.rmtree(index_dir)
         # Searches answer from the open snapshot, and wake the watcher, which rebuilds.
