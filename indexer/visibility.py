@@ -52,9 +52,9 @@ class Visibility:
     def only(self, scores: dict[int, float]) -> dict[int, float]:
         """The visible entries of a query's {docnum: score} (`scores` itself when nothing is
         hidden: callers must not modify it, it may be a cached posting list)."""
-        if not self.hidden:
-            return scores
         hidden = self.hidden
+        if not any(d in scores for d in hidden):  # few releases are under embargo at a time
+            return scores
         return {d: s for d, s in scores.items() if d not in hidden}
 
     def has_word(self, fieldname: str, text: str) -> bool:
