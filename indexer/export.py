@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-CSV_COLUMNS = ("id", "title", "date", "release", "agencies", "missions", "url")
+CSV_COLUMNS = ("id", "title", "date", "release", "agencies", "missions", "embargo", "url")
 LIST_SEPARATOR = "; "
 BOM = "\ufeff"  # lets Excel read the file as UTF-8
 # A cell starting with one of these is a formula to a spreadsheet (=HYPERLINK(...), +cmd...):

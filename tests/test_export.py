@@ -30,7 +30,7 @@ def read_csv(text: str) -> list[list[str]]:
 
 def test_csv_has_a_bom_the_header_and_one_record_per_row() -> None:
     text = "".join(csv_lines([ROW, {**ROW, "id": "b"}]))
-    assert text.startswith(BOM + "id,title,date,release,agencies,missions,url\r\n")
+    assert text.startswith(BOM + "id,title,date,release,agencies,missions,embargo,url\r\n")
     header, first, second = read_csv(text)
     assert tuple(header) == CSV_COLUMNS
     assert first == [
@@ -40,13 +40,14 @@ def test_csv_has_a_bom_the_header_and_one_record_per_row() -> None:
         "",
         "CNES; ESA",
         "",
+        "",  # no embargo
         "/releases/2020/cp1",
     ]
     assert second[0] == "b"
 
 
 def test_an_empty_export_is_the_header_alone() -> None:
-    assert list(csv_lines([])) == [BOM + "id,title,date,release,agencies,missions,url\r\n"]
+    assert list(csv_lines([])) == [BOM + "id,title,date,release,agencies,missions,embargo,url\r\n"]
     assert list(jsonl_lines([])) == []
 
 

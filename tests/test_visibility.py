@@ -77,6 +77,12 @@ def _status(client: FlaskClient, url: str) -> int:
     return response.status_code
 
 
+def _text(client: FlaskClient, url: str, **kwargs) -> str:
+    response = client.get(url, **kwargs)
+    assert response.status_code == 200, url
+    return response.get_data(as_text=True)
+
+
 def _ids(client: FlaskClient, url: str) -> list[str]:
     return [r["id"] for r in _json(client, url)["results"]]
 
@@ -88,6 +94,8 @@ SURFACES: dict[str, Callable[[FlaskClient], bool]] = {
     "suggestions": lambda c: any(
         s["text"] == "Zéphyrine" for s in _json(c, "/api/suggest?q=zéph")["suggestions"]
     ),
+    "CSV export": lambda c: "Zéphyrine" in _text(c, "/api/search.csv?q=CNES"),
+    "JSON Lines export": lambda c: "Zéphyrine" in _text(c, "/api/search.jsonl"),
     "search page": lambda c: (
         f'href="/releases/{SECRET}' in c.get("/?q=CNES").get_data(as_text=True)
     ),
@@ -158,6 +166,8 @@ def test_the_press_office_sees_releases_under_embargo(client: FlaskClient) -> No
         "Le CNES dévoile la mission Zéphyrine",
         "2031-04-10",
     )
+    export = _text(client, "/api/search.csv?q=Zéphyrine&include_embargoed=1", headers=AUTH)
+    assert ",2031-04-14T10:00:00+02:00," in export
     # ...and only where asked: the token alone shows the public view.
     assert SECRET not in _ids(client, "/api/search?q=Zéphyrine")
     assert client.get(f"/api/releases/{SECRET}", headers=AUTH).status_code == 404
@@ -193,6 +203,10 @@ def test_the_command_line_hides_them_unless_asked(capsys, make_corpus, index_dir
 
     assert ids() == []
     assert ids("--include-embargoed") == [SECRET]
+    for options, shown in (((), False), (("--include-embargoed",), True)):
+        with pytest.raises(SystemExit):
+            main(["search", "CNES", "--format", "csv", *options, *paths])
+        assert ("Zéphyrine" in capsys.readouterr().out) is shown
     with pytest.raises(SystemExit):
         main(["search", "Zéphyrine", "--include-embargoed", *paths])
     assert "sous embargo jusqu'au 2099-04-14T10:00:00+02:00" in capsys.readouterr().out

@@ -80,6 +80,7 @@ def test_csv_is_every_result_of_the_search(seed_client: FlaskClient, query_strin
             "release": r["release"] or "",
             "agencies": "; ".join(r["agencies"]),
             "missions": "; ".join(r["missions"]),
+            "embargo": r["embargo"] or "",
             "url": r["url"],
         }
         for r in every_result(seed_client, query_string)
