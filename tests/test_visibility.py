@@ -16,6 +16,9 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
+from indexer.indexing import update_index
+from indexer.request import parse_request
+from indexer.search import search
 from tests.fixtures_web import ADMIN_TOKEN
 from web.cli import main
 
@@ -210,3 +213,19 @@ def test_the_command_line_hides_them_unless_asked(capsys, make_corpus, index_dir
     with pytest.raises(SystemExit):
         main(["search", "Zéphyrine", "--include-embargoed", *paths])
     assert "sous embargo jusqu'au 2099-04-14T10:00:00+02:00" in capsys.readouterr().out
+
+
+def test_an_embargo_added_to_an_indexed_release_hides_it(
+    make_corpus, open_index, clock: Clock
+) -> None:
+    fillers = {f"filler-{n}.txt": f"Note {n}\n\nLe CNES publie la note {n}." for n in range(10)}
+    corpus = make_corpus({**FILES, **fillers})
+    index = open_index(corpus)
+    index.clock = clock
+    clock.reach_the_embargo()
+    assert search(index, parse_request("Lune"))["total"] == 1
+    other = corpus / "other.txt"
+    other.write_text("Embargo : 01/01/2040 08:00\n\n" + other.read_text(encoding="utf-8"))
+    update_index(corpus, index.store)  # one file of 13: the next snapshot derives from this one
+    assert search(index, parse_request("Lune"))["total"] == 0
+    assert len(index.visibility(index.snapshot())) == 12
