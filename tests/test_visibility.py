@@ -99,6 +99,12 @@ SURFACES: dict[str, Callable[[FlaskClient], bool]] = {
     ),
     "CSV export": lambda c: "Zéphyrine" in _text(c, "/api/search.csv?q=CNES"),
     "JSON Lines export": lambda c: "Zéphyrine" in _text(c, "/api/search.jsonl"),
+    "mission page": lambda c: _status(c, "/missions/Zéphyrine") == 200,
+    "mission API": lambda c: _status(c, "/api/missions/Zéphyrine") == 200,
+    "agency page": lambda c: "Zéphyrine" in _text(c, "/agences/CNES"),
+    "agency API": lambda c: (
+        "Zéphyrine" in json.dumps(_json(c, "/api/agencies/ESA"), ensure_ascii=False)
+    ),
     "search page": lambda c: (
         f'href="/releases/{SECRET}' in c.get("/?q=CNES").get_data(as_text=True)
     ),
@@ -125,12 +131,24 @@ def test_hidden_until_its_hour_then_shown(client: FlaskClient, clock: Clock, sur
     assert shows(client)
 
 
-def test_an_embargoed_release_answers_exactly_as_an_unknown_id(client: FlaskClient) -> None:
-    for url in ("/api/releases/{}", "/releases/{}", "/releases/{}/source"):
-        hidden, unknown = client.get(url.format(SECRET)), client.get(url.format("nothing"))
-        assert (hidden.status_code, unknown.status_code) == (404, 404)
-        text = hidden.get_data(as_text=True).replace(SECRET, "nothing")
-        assert text == unknown.get_data(as_text=True)
+@pytest.mark.parametrize(
+    ("url", "secret"),
+    [
+        ("/api/releases/{}", SECRET),
+        ("/releases/{}", SECRET),
+        ("/releases/{}/source", SECRET),
+        ("/missions/{}", "Zéphyrine"),  # a mission only a release under embargo names
+        ("/api/missions/{}", "Zéphyrine"),
+    ],
+)
+def test_what_is_under_embargo_answers_exactly_as_the_unknown(
+    client: FlaskClient, url: str, secret: str
+) -> None:
+    hidden, unknown = client.get(url.format(secret)), client.get(url.format("nothing"))
+    assert (hidden.status_code, unknown.status_code) == (404, 404)
+    assert hidden.get_data(as_text=True).replace(secret, "nothing") == unknown.get_data(
+        as_text=True
+    )
 
 
 def test_the_secret_word_is_as_unknown_as_a_word_nobody_wrote(client: FlaskClient) -> None:
