@@ -60,7 +60,14 @@ class SmallDisk:
         self.ballast.unlink()
 
     def remount(self, option: str) -> None:
-        _run("mount", "-o", f"remount,{option}", self.mountpoint)
+        """Remount; the kernel refuses a read-only remount (busy) while a process still has a
+        file open for writing there, such as a server finishing its start-up update."""
+        command = ["mount", "-o", f"remount,{option}", str(self.mountpoint)]
+        poll(
+            lambda: subprocess.run(command, capture_output=True, timeout=60).returncode == 0,
+            WAIT,
+            f"remount {option}",
+        )
 
 
 def _run(*command: str | Path) -> None:
