@@ -27,14 +27,26 @@ def peak_rss_mb(pid: int | str = "self") -> float:
     return round(int(peak) / 1024, 1)
 
 
+def cpu_seconds(who: int) -> float:
+    """User + system CPU seconds of this process (RUSAGE_SELF) or of its ended children."""
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
 def whoosh_build(args: dict) -> dict:
+    from indexer.build import worker_count
     from indexer.indexing import update_index
     from indexer.store import IndexStore
 
     start = time.perf_counter()
     summary = update_index(Path(args["corpus"]), IndexStore(Path(args["index"])), full=True)
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "docs": summary.added, "skipped": len(summary.skipped)}
+    return {
+        "seconds": seconds,
+        "docs": summary.added,
+        "skipped": len(summary.skipped),
+        "workers": worker_count(),  # ORBITE_WORKERS, else the cores (none below PARALLEL_FROM)
+    }
 
 
 def fts5_build(args: dict) -> dict:
@@ -92,11 +104,17 @@ TASKS: dict[str, Callable[[dict], dict]] = {
 
 
 def main() -> None:
-    """Run one task; print its result, this process's peak RSS and its workers' largest."""
+    """Run one task; print its result, this process's peak RSS and CPU time, and its workers'
+    (a build over workers: the largest one's peak RSS, all of their CPU time)."""
     result = TASKS[sys.argv[1]](json.load(sys.stdin))
-    # A build with procs > 1 forks workers: ru_maxrss of RUSAGE_CHILDREN is the largest one's.
     workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({**result, "max_rss_mb": peak_rss_mb(), "workers_max_rss_mb": workers}))
+    figures = {
+        "max_rss_mb": peak_rss_mb(),
+        "workers_max_rss_mb": workers,
+        "cpu_s": cpu_seconds(resource.RUSAGE_SELF),
+        "workers_cpu_s": cpu_seconds(resource.RUSAGE_CHILDREN),
+    }
+    print(json.dumps({**result, **figures}))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ and peak memory are their own; incremental updates run here, against the built i
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 import statistics
@@ -30,6 +31,12 @@ from indexer.snapshot import SearchIndex
 from indexer.store import IndexStore
 
 INCREMENTAL_FOLDER = "bench-incremental"
+GAZETTEER = "gazetteer.yaml"  # the corpus's own gazetteer (`indexer.gazetteer.USER_FILE_NAME`)
+# The figures that each cost one more full build, measured up to these sizes (the issue's):
+SWEEP_UP_TO = 20_000  # the build again with each other worker count
+FIRST_ANSWER_UP_TO = 20_000  # `orbite serve` on the corpus with no index
+GAZETTEER_UP_TO = 5_000  # a gazetteer edit (a full rebuild until edits update in place)
+SWEEP_WORKERS = (1, 2)
 
 
 @dataclass(frozen=True)
@@ -54,10 +61,18 @@ def measure(size: int, options: Options) -> dict[str, Any]:
     corpus = generate(work / "corpus", size, options.seed)
     for leftover in (INCREMENTAL_FOLDER, server.WATCH_FOLDER):  # from a run that was killed
         shutil.rmtree(corpus / leftover, ignore_errors=True)
+    (corpus / GAZETTEER).unlink(missing_ok=True)
     material = load_material(options.seed)
     index_dir = work / "index"
     shutil.rmtree(index_dir, ignore_errors=True)
     orbite: dict[str, Any] = {"build": _build("whoosh-build", corpus=corpus, index=index_dir)}
+    if size <= SWEEP_UP_TO:
+        orbite["workers"] = _worker_sweep(work, corpus, orbite["build"])
+    if size <= FIRST_ANSWER_UP_TO and not options.skip_http:
+        scratch = work / "index-serve"
+        shutil.rmtree(scratch, ignore_errors=True)
+        orbite["first_answer"] = server.measure_first_answer(corpus, scratch)
+        shutil.rmtree(scratch, ignore_errors=True)
     store = IndexStore(index_dir)
     orbite["build"]["index_mb"] = _megabytes(store.current.resolve())
     with store.open().reader() as reader:
@@ -90,7 +105,11 @@ def measure(size: int, options: Options) -> dict[str, Any]:
         orbite["watcher"] = server.measure_watcher(
             corpus,
             index_dir,
-            [_new_release(material, options.seed, size + 900 + i) for i in range(options.repeats)],
+            # One more than the repeats: the first is not timed (see `measure_watcher`).
+            [
+                _new_release(material, options.seed, size + 900 + i)
+                for i in range(options.repeats + 1)
+            ],
         )
     result: dict[str, Any] = {
         "size": size,
@@ -101,6 +120,10 @@ def measure(size: int, options: Options) -> dict[str, Any]:
     }
     if not options.skip_fts5:
         result["fts5"] = _measure_fts5(work, corpus, material, options, size, queries, first)
+    if size <= GAZETTEER_UP_TO:  # last: the edit leaves the index with the corpus's gazetteer
+        orbite["gazetteer_edit"] = _gazetteer_edit(
+            corpus, store, mix["rare"][-1].q, material.missions[0]
+        )
     return result
 
 
@@ -130,14 +153,16 @@ def _measure_fts5(
     return figures
 
 
-def child(task: str, **args: Any) -> dict[str, Any]:
-    """Run `bench.child TASK` in a new interpreter and return its JSON result."""
+def child(task: str, env: dict[str, str] | None = None, **args: Any) -> dict[str, Any]:
+    """Run `bench.child TASK` in a new interpreter (with `env` added to its environment) and
+    return its JSON result."""
     done = subprocess.run(
         [sys.executable, "-m", "bench.child", task],
         input=json.dumps(args, default=str),
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env={**os.environ, **(env or {})},
         check=False,
     )
     if done.returncode:
@@ -145,15 +170,56 @@ def child(task: str, **args: Any) -> dict[str, Any]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _build(task: str, **args: Any) -> dict[str, Any]:
-    found = child(task, **args)
+def _build(task: str, env: dict[str, str] | None = None, **args: Any) -> dict[str, Any]:
+    found = child(task, env, **args)
     return {
         "seconds": round(found["seconds"], 2),
         "docs": found["docs"],
         "docs_per_s": round(found["docs"] / found["seconds"], 1),
         "max_rss_mb": found["max_rss_mb"],
         "workers_max_rss_mb": round(found["workers_max_rss_mb"], 1) or None,  # None: no workers
+        "cpu_s": round(found["cpu_s"], 1),
+        "workers_cpu_s": round(found["workers_cpu_s"], 1),
+        **({"workers": found["workers"]} if "workers" in found else {}),
     }
+
+
+def _worker_sweep(work: Path, corpus: Path, default: dict[str, Any]) -> dict[str, Any]:
+    """The full build with ORBITE_WORKERS=1 and 2: wall and CPU seconds (the default build,
+    over every core, stands for its own count), each into a scratch index then removed."""
+    sweep = {}
+    for workers in SWEEP_WORKERS:
+        if workers == default["workers"]:
+            sweep[str(workers)] = dict(default)
+            continue
+        scratch = work / f"index-workers{workers}"
+        shutil.rmtree(scratch, ignore_errors=True)
+        env = {"ORBITE_WORKERS": str(workers)}
+        sweep[str(workers)] = _build("whoosh-build", env, corpus=corpus, index=scratch)
+        shutil.rmtree(scratch, ignore_errors=True)
+    return sweep
+
+
+def _gazetteer_edit(corpus: Path, store: IndexStore, word: str, mission: str) -> dict[str, Any]:
+    """`orbite index --json` after the corpus's gazetteer gains an alias, `word` (a rare word of
+    the corpus) for `mission`; then a search by that mission finds the releases with the word.
+    The file is removed after (the index keeps the edit)."""
+    index = SearchIndex(store, corpus)
+    with_word = search(index, parse_request(q=word))["total"]
+    edit = corpus / GAZETTEER
+    try:
+        quoted = json.dumps(mission), json.dumps(word)  # JSON strings are YAML strings
+        edit.write_text(f"missions:\n  - name: {quoted[0]}\n    aliases: [{quoted[1]}]\n", "utf-8")
+        start = time.perf_counter()
+        summary = json.loads(_orbite_index(corpus, store.root, "--json"))
+        seconds = time.perf_counter() - start
+        found = search(index, parse_request(q=word, mission=[mission]))["total"]
+    finally:
+        edit.unlink(missing_ok=True)
+    if not found:
+        raise RuntimeError(f"gazetteer edit not searchable: alias {word!r} of {mission!r}")
+    counts = {key: summary[key] for key in ("added", "updated", "removed", "unchanged")}
+    return {"seconds": round(seconds, 3), **counts, "releases_with_word": with_word}
 
 
 def _cold(task: str, options: Options, **args: Any) -> dict[str, Any]:
@@ -170,7 +236,8 @@ def _cold(task: str, options: Options, **args: Any) -> dict[str, Any]:
     return {**figures, "runs_s": [round(run["wall_s"], 3) for run in runs]}
 
 
-def _orbite_index(corpus: Path, index_dir: Path) -> None:
+def _orbite_index(corpus: Path, index_dir: Path, *options: str) -> str:
+    """Run `orbite index` as a user would; its standard output."""
     command = [
         *server.orbite_command(),
         "index",
@@ -178,8 +245,10 @@ def _orbite_index(corpus: Path, index_dir: Path) -> None:
         str(corpus),
         "--index",
         str(index_dir),
+        *options,
     ]
-    subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
+    done = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT)
+    return done.stdout
 
 
 def _median_of(repeats: int, action: Callable[[], object]) -> float:

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from bench.child import peak_rss_mb
 from bench.mix import BenchQuery, latency, run_mix
 
 STARTUP_TIMEOUT = 180.0
+BUILD_TIMEOUT = 3600.0  # `orbite serve` building the whole index from nothing
 REQUEST_TIMEOUT = 30.0
 WATCH_TIMEOUT = 30.0
 POLL_INTERVAL = 0.02
@@ -49,8 +51,11 @@ class Server:
 
     def search(self, params: dict[str, Any]) -> dict[str, Any]:
         """GET /api/search with these parameters; the decoded JSON response."""
-        url = f"{self.base}/api/search?{urllib.parse.urlencode(params, doseq=True)}"
-        with urllib.request.urlopen(url, timeout=REQUEST_TIMEOUT) as response:
+        return self.get(f"/api/search?{urllib.parse.urlencode(params, doseq=True)}")
+
+    def get(self, path: str) -> dict[str, Any]:
+        """GET this path; the decoded JSON response (an HTTP error status raises HTTPError)."""
+        with urllib.request.urlopen(self.base + path, timeout=REQUEST_TIMEOUT) as response:
             return json.load(response)
 
     def memory_mb(self) -> dict[str, float]:
@@ -75,6 +80,14 @@ class Server:
 @contextlib.contextmanager
 def serve(corpus: Path, index_dir: Path, *, watch: bool) -> Iterator[Server]:
     """Start `orbite serve`, wait until it answers, and stop it (SIGTERM, then SIGKILL)."""
+    with spawn(corpus, index_dir, watch=watch) as (server, log):
+        _wait_ready(server, log)
+        yield server
+
+
+@contextlib.contextmanager
+def spawn(corpus: Path, index_dir: Path, *, watch: bool) -> Iterator[tuple[Server, Any]]:
+    """Start `orbite serve` (not waiting for it) and stop it; the server and its output file."""
     port = _free_port()
     command = [
         *orbite_command(),
@@ -90,9 +103,7 @@ def serve(corpus: Path, index_dir: Path, *, watch: bool) -> Iterator[Server]:
     with tempfile.TemporaryFile() as log:
         process = subprocess.Popen(command, stdout=log, stderr=log)
         try:
-            server = Server(process, port)
-            _wait_ready(server, log)
-            yield server
+            yield Server(process, port), log
         finally:
             process.terminate()
             try:
@@ -105,15 +116,58 @@ def serve(corpus: Path, index_dir: Path, *, watch: bool) -> Iterator[Server]:
 def _wait_ready(server: Server, log) -> None:
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(f"orbite serve exited:\n{log.read().decode()[-3000:]}")
+        _check_alive(server, log)
         try:
             server.search({"q": ""})
             return
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"orbite serve did not answer within {STARTUP_TIMEOUT:g} s")
+
+
+def _check_alive(server: Server, log) -> None:
+    if server.process.poll() is not None:
+        log.seek(0)
+        raise RuntimeError(f"orbite serve exited:\n{log.read().decode()[-3000:]}")
+
+
+def measure_first_answer(corpus: Path, index_dir: Path) -> dict[str, Any]:
+    """`orbite serve` on a corpus with no index: seconds from spawning it to its first HTTP
+    answer, to the first search with results (the build's first batches), and to health
+    saying "ok" (the whole build); the health's counts when the first results came."""
+    spawned = time.monotonic()
+    figures: dict[str, Any] = {}
+    with spawn(corpus, index_dir, watch=False) as (server, log):
+        while "ok_s" not in figures:
+            if time.monotonic() - spawned > BUILD_TIMEOUT:
+                raise RuntimeError(f"orbite serve did not finish its build in {BUILD_TIMEOUT:g} s")
+            _check_alive(server, log)
+            try:
+                health = server.get("/api/health")
+            except urllib.error.HTTPError as exc:  # an answer, without an index to serve yet
+                figures.setdefault("http_s", round(time.monotonic() - spawned, 3))
+                exc.close()
+            except OSError:  # not listening yet
+                pass
+            else:
+                figures.setdefault("http_s", round(time.monotonic() - spawned, 3))
+                if "results_s" not in figures and _has_results(server):
+                    figures["results_s"] = round(time.monotonic() - spawned, 3)
+                    figures["results_health"] = health
+                if health["status"] == "ok" and health["indexing"] is None:
+                    figures.setdefault("results_s", round(time.monotonic() - spawned, 3))
+                    figures["ok_s"] = round(time.monotonic() - spawned, 3)
+                    figures["documents"] = health["documents"]
+            time.sleep(POLL_INTERVAL * 5)
+    return figures
+
+
+def _has_results(server: Server) -> bool:
+    try:
+        return server.search({"q": ""})["total"] > 0
+    except urllib.error.HTTPError as exc:  # the first batch is not committed yet
+        exc.close()
+        return False
 
 
 def _free_port() -> int:
@@ -136,7 +190,12 @@ def measure_http(
 def measure_watcher(
     corpus: Path, index_dir: Path, releases: list[tuple[str, str]]
 ) -> dict[str, Any]:
-    """Seconds from writing a new file to `/api/search` finding it, with the watcher running."""
+    """Seconds from writing a new file to `/api/search` finding it, with the watcher running.
+
+    The first release is not timed: written with the new folder, once the server answers, it
+    waits out the server's start-up update (a scan of the corpus) and the folder's creation,
+    so that the timed ones measure the watcher passing one path to the indexer.
+    """
     folder = corpus / WATCH_FOLDER
     runs = []
     with serve(corpus, index_dir, watch=True) as server:
@@ -145,11 +204,13 @@ def measure_watcher(
             for number, (word, text) in enumerate(releases):
                 start = time.monotonic()
                 (folder / f"watched-{number}.txt").write_text(text, "utf-8")
+                timeout = STARTUP_TIMEOUT if number == 0 else WATCH_TIMEOUT
                 while server.search({"q": word})["total"] == 0:
-                    if time.monotonic() - start > WATCH_TIMEOUT:
-                        raise RuntimeError(f"new file not searchable after {WATCH_TIMEOUT:g} s")
+                    if time.monotonic() - start > timeout:
+                        raise RuntimeError(f"new file not searchable after {timeout:g} s")
                     time.sleep(POLL_INTERVAL)
-                runs.append(round(time.monotonic() - start, 3))
+                if number:
+                    runs.append(round(time.monotonic() - start, 3))
         finally:
             for path in folder.glob("*"):
                 path.unlink()

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from bench import server
 from bench.__main__ import main
 from bench.generate import corpus_digest, generate
 from bench.queries import CLASSES
+from bench.report import targets
 from indexer.corpus import scan_corpus
 from indexer.gazetteer import Gazetteer
 from indexer.indexing import load_release
@@ -78,9 +80,66 @@ def test_a_run_writes_every_output_with_every_class(tmp_path: Path) -> None:
             "batch",
         }
     assert result["orbite"]["latency"]["common"]["mean_total"] > SIZE / 2
+    assert set(result["orbite"]["workers"]) == {"1", "2"}
+    assert all(b["docs"] == SIZE for b in result["orbite"]["workers"].values())
+    edit = result["orbite"]["gazetteer_edit"]
+    assert edit["added"] + edit["updated"] + edit["unchanged"] == SIZE
+    assert edit["releases_with_word"] >= 1
+    assert not (tmp_path / "data" / f"{SIZE}-seed7" / "corpus" / "gazetteer.yaml").exists()
     assert result["info"]["machine"]["cores"]
     summary = (out / "latest.md").read_text("utf-8")
     assert all(f"| {kind} |" in summary for kind in CLASSES)
+    assert all(f"| query p95, {kind} |" in summary for kind in CLASSES)
+    assert "| gazetteer edit, 60 releases |" in summary
     chart = (out / "latency.svg").read_text("utf-8")
     assert chart.startswith("<svg") and all(kind in chart for kind in CLASSES)
     assert not (tmp_path / "data" / f"{SIZE}-seed7" / "corpus" / "bench-incremental").exists()
+
+
+def test_serve_with_no_index_answers_then_the_watcher_finds_a_new_file(
+    corpus: Path, tmp_path: Path
+) -> None:
+    index = tmp_path / "index"
+    first = server.measure_first_answer(corpus, index)
+    assert first["http_s"] <= first["results_s"] <= first["ok_s"]
+    assert first["documents"] == SIZE
+    releases = [
+        (f"motbench{letter}", f"Communiqué.\nMot témoin : motbench{letter}.\n") for letter in "xyz"
+    ]
+    watched = server.measure_watcher(corpus, index, releases)
+    assert len(watched["runs_s"]) == 2  # the first file is not timed
+    assert not (corpus / server.WATCH_FOLDER).exists()
+
+
+def _result(edit: dict) -> dict:
+    latency = {kind: {"p95": 1.0} for kind in CLASSES}
+    engine = {
+        "build": {"docs_per_s": 100.0, "seconds": 10.0},
+        "latency": latency,
+        "cold_start": {"wall_s": 0.5},
+        "search_rss_mb": 50.0,
+    }
+    orbite = {**engine, "index_unchanged_s": 0.5, "gazetteer_edit": edit}
+    return {"size": 5_000, "orbite": orbite, "fts5": engine}
+
+
+@pytest.mark.parametrize(
+    ("edit", "measured", "met"),
+    [
+        ({"seconds": 20.0, "added": 0, "updated": 7}, "20 s, updated 7 (7 releases", "met"),
+        (
+            {"seconds": 20.0, "added": 5_000, "updated": 0},
+            "added 5,000: a full rebuild",
+            "**missed**",
+        ),
+        ({"seconds": 40.0, "added": 0, "updated": 7}, "40 s, updated 7", "**missed**"),
+    ],
+)
+def test_a_gazetteer_edit_is_met_only_fast_and_without_a_rebuild(
+    edit: dict, measured: str, met: str
+) -> None:
+    rows = {row[0]: row for row in targets(_result({**edit, "releases_with_word": 7}))}
+    row = rows["gazetteer edit, 5,000 releases"]
+    assert measured in row[3]
+    assert row[5] == met
+    assert rows["query p95, rare"][5] == "met"  # equal to FTS5's p95: at most 1×
