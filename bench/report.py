@@ -187,28 +187,37 @@ def targets(result: dict[str, Any]) -> list[Row]:
                 met(edit["seconds"] <= GAZETTEER_S and not rebuilt),
             )
         )
+
+    def at_most(figure: str, key: str, value: float, limit: float, unit: str, theirs: str) -> Row:
+        return (
+            figure,
+            before(key),
+            f"≤ {limit:g} {unit}",
+            f"{value:g} {unit}",
+            theirs,
+            met(value <= limit),
+        )
+
     if "watcher" in orbite:
-        seconds = orbite["watcher"]["seconds"]
         told = fts5.get("incremental", {}).get("add_1")
         rows.append(
-            (
+            at_most(
                 "one new file searchable (watcher)",
-                before("watcher"),
-                f"≤ {WATCHER_S:g} s",
-                f"{seconds:g} s",
+                "watcher",
+                orbite["watcher"]["seconds"],
+                WATCHER_S,
+                "s",
                 f"{told:g} s (told the path)" if told is not None else "–",
-                met(seconds <= WATCHER_S),
             )
         )
-    unchanged = orbite["index_unchanged_s"]
     rows.append(
-        (
+        at_most(
             "`orbite index`, nothing changed",
-            before("unchanged"),
-            f"≤ {UNCHANGED_S:g} s",
-            f"{unchanged:g} s",
+            "unchanged",
+            orbite["index_unchanged_s"],
+            UNCHANGED_S,
+            "s",
             "–",
-            met(unchanged <= UNCHANGED_S),
         )
     )
     for kind in CLASSES:
@@ -229,24 +238,24 @@ def targets(result: dict[str, Any]) -> list[Row]:
         rss, where = orbite["search_rss_mb"], "search process peak RSS (HTTP skipped)"
     their_rss = fts5.get("search_rss_mb")
     rows.append(
-        (
-            "`orbite serve` RSS",
-            before("rss"),
-            f"≤ {SERVER_RSS_MB:g} MB",
-            f"{where} {rss:g} MB",
+        at_most(
+            where,
+            "rss",
+            rss,
+            SERVER_RSS_MB,
+            "MB",
             f"{their_rss:g} MB (search process)" if their_rss else "–",
-            met(rss <= SERVER_RSS_MB),
         )
     )
     cold, their_cold = orbite["cold_start"]["wall_s"], fts5.get("cold_start", {}).get("wall_s")
     rows.append(
-        (
+        at_most(
             "cold start: spawn → first answer",
-            before("cold"),
-            f"≤ {COLD_START_S:g} s",
-            f"{cold:g} s",
+            "cold",
+            cold,
+            COLD_START_S,
+            "s",
             f"{their_cold:g} s" if their_cold is not None else "–",
-            met(cold <= COLD_START_S),
         )
     )
     return rows
