@@ -182,9 +182,10 @@ def targets(result: dict[str, Any]) -> list[Row]:
                 f"≤ {GAZETTEER_S:g} s, only affected releases rewritten",
                 f"{edit['seconds']:g} s, updated {edit['updated']:,}"
                 + (f", added {edit['added']:,}: a full rebuild" if rebuilt else "")
-                + f" ({edit['releases_with_word']:,} releases have the new alias)",
+                + f"; found by mission {edit['found_by_mission']:,} of the "
+                f"{edit['releases_with_word']:,} releases with the new alias",
                 f"{theirs['seconds']:g} s (a full rebuild)" if theirs else "–",
-                met(edit["seconds"] <= GAZETTEER_S and not rebuilt),
+                met(edit["seconds"] <= GAZETTEER_S and not rebuilt and edit["found_by_mission"]),
             )
         )
 

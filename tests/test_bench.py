@@ -84,7 +84,8 @@ def test_a_run_writes_every_output_with_every_class(tmp_path: Path) -> None:
     assert all(b["docs"] == SIZE for b in result["orbite"]["workers"].values())
     edit = result["orbite"]["gazetteer_edit"]
     assert edit["added"] + edit["updated"] + edit["unchanged"] == SIZE
-    assert edit["releases_with_word"] >= 1
+    assert edit["found_by_mission"] >= 1
+    assert edit["releases_with_word"] >= edit["found_by_mission"]
     assert not (tmp_path / "data" / f"{SIZE}-seed7" / "corpus" / "gazetteer.yaml").exists()
     assert result["info"]["machine"]["cores"]
     summary = (out / "latest.md").read_text("utf-8")
@@ -126,19 +127,25 @@ def _result(edit: dict) -> dict:
 @pytest.mark.parametrize(
     ("edit", "measured", "met"),
     [
-        ({"seconds": 20.0, "added": 0, "updated": 7}, "20 s, updated 7 (7 releases", "met"),
+        ({"seconds": 20.0, "added": 0, "updated": 7}, "20 s, updated 7; found by mission 7", "met"),
         (
             {"seconds": 20.0, "added": 5_000, "updated": 0},
             "added 5,000: a full rebuild",
             "**missed**",
         ),
         ({"seconds": 40.0, "added": 0, "updated": 7}, "40 s, updated 7", "**missed**"),
+        (
+            {"seconds": 20.0, "added": 0, "updated": 7, "found_by_mission": 0},
+            "found by mission 0 of the 7",
+            "**missed**",
+        ),
     ],
 )
-def test_a_gazetteer_edit_is_met_only_fast_and_without_a_rebuild(
+def test_a_gazetteer_edit_is_met_only_fast_searchable_and_without_a_rebuild(
     edit: dict, measured: str, met: str
 ) -> None:
-    rows = {row[0]: row for row in targets(_result({**edit, "releases_with_word": 7}))}
+    edit = {"releases_with_word": 7, "found_by_mission": 7, **edit}
+    rows = {row[0]: row for row in targets(_result(edit))}
     row = rows["gazetteer edit, 5,000 releases"]
     assert measured in row[3]
     assert row[5] == met
