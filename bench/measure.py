@@ -15,7 +15,7 @@ import string
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from bench.generate import ROOT, Material, corpus_digest, generate, load_materia
 from bench.mix import WARM_UP, BenchQuery, latency
 from bench.queries import make_queries
 from indexer.indexing import update_index
-from indexer.request import parse_request
+from indexer.request import MAX_PER_PAGE, parse_request
 from indexer.search import search
 from indexer.snapshot import SearchIndex
 from indexer.store import IndexStore
@@ -122,7 +122,7 @@ def measure(size: int, options: Options) -> dict[str, Any]:
         result["fts5"] = _measure_fts5(work, corpus, material, options, size, queries, first)
     if size <= GAZETTEER_UP_TO:  # last: the edit leaves the index with the corpus's gazetteer
         orbite["gazetteer_edit"] = _gazetteer_edit(
-            corpus, store, mix["rare"][-1].q, material.missions[0]
+            corpus, store, mix["rare"][-1].q, material.missions
         )
     return result
 
@@ -200,12 +200,19 @@ def _worker_sweep(work: Path, corpus: Path, default: dict[str, Any]) -> dict[str
     return sweep
 
 
-def _gazetteer_edit(corpus: Path, store: IndexStore, word: str, mission: str) -> dict[str, Any]:
-    """`orbite index --json` after the corpus's gazetteer gains an alias, `word` (a rare word of
-    the corpus) for `mission`, and how many releases a search for the word by that mission
-    then finds. The file is removed after (the index keeps the edit)."""
+def _gazetteer_edit(corpus: Path, store: IndexStore, word: str, missions: Sequence[str]) -> dict:
+    """`orbite index --json` after the corpus's gazetteer gains an alias: `word` (a rare word of
+    the corpus) for the first of `missions` that none of the word's releases names yet; then
+    how many of those releases a search for the word by that mission finds. The file is
+    removed after (the index keeps the edit)."""
     index = SearchIndex(store, corpus)
-    with_word = search(index, parse_request(q=word))["total"]
+
+    def sources(**filters: Any) -> set[str]:
+        found = search(index, parse_request(q=word, per_page=MAX_PER_PAGE, **filters))
+        return {result["id"] for result in found["results"]}
+
+    with_word = sources()
+    mission = next((m for m in missions[:20] if not sources(mission=[m])), missions[0])
     edit = corpus / GAZETTEER
     try:
         quoted = json.dumps(mission), json.dumps(word)  # JSON strings are YAML strings
@@ -213,15 +220,16 @@ def _gazetteer_edit(corpus: Path, store: IndexStore, word: str, mission: str) ->
         start = time.perf_counter()
         summary = json.loads(_orbite_index(corpus, store.root, "--json"))
         seconds = time.perf_counter() - start
-        found = search(index, parse_request(q=word, mission=[mission]))["total"]
+        found = sources(mission=[mission]) & with_word
     finally:
         edit.unlink(missing_ok=True)
     counts = {key: summary[key] for key in ("added", "updated", "removed", "unchanged")}
     return {
         "seconds": round(seconds, 3),
         **counts,
-        "releases_with_word": with_word,
-        "found_by_mission": found,  # 0: the edit is not searchable, and the target is missed
+        "mission": mission,
+        "releases_with_word": len(with_word),
+        "found_by_mission": len(found),  # 0: the edit is not searchable, and the target is missed
     }
 
 
