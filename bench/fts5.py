@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from indexer.normalize import fold
+
+if TYPE_CHECKING:  # a searching process must not pay for the readers
+    from indexer.corpus import CorpusFile
 
 SCHEMA = """
 CREATE TABLE releases(rowid INTEGER PRIMARY KEY, id TEXT UNIQUE, title TEXT, date TEXT, year TEXT);
@@ -65,7 +69,7 @@ def build(corpus: Path, database: Path) -> int:
     files, _ = scan_corpus(corpus)
     with sqlite3.connect(database) as db:
         db.executescript(SCHEMA)
-        count = _insert(db, corpus, [f.path for f in files.values()])
+        count = _insert(db, corpus, files.values())
         db.executescript(INDEXES)
         db.execute("INSERT INTO fts(fts) VALUES ('optimize')")
     db.close()
@@ -81,7 +85,7 @@ def apply_changes(
     db: sqlite3.Connection, corpus: Path, changed: list[Path], removed: list[Path]
 ) -> None:
     """Replace the changed files' releases and delete the removed ones, in one transaction."""
-    from indexer.corpus import release_id
+    from indexer.corpus import release_id, scan_paths
 
     with db:
         for path in [*changed, *removed]:
@@ -92,22 +96,24 @@ def apply_changes(
             if row:
                 for table, column in (("releases", "rowid"), ("fts", "rowid"), ("entities", "doc")):
                     db.execute(f"DELETE FROM {table} WHERE {column} = ?", row)
-        _insert(db, corpus, changed)
+        _insert(db, corpus, scan_paths(corpus, changed).files.values())
 
 
-def _insert(db: sqlite3.Connection, corpus: Path, paths: list[Path]) -> int:
-    """Read each file with Orbite's reader and metadata extractor and add it; the number added."""
-    from indexer.corpus import CorpusFile, release_id
+def _insert(db: sqlite3.Connection, corpus: Path, files: Iterable[CorpusFile]) -> int:
+    """Read each file with Orbite's reader and metadata extractor and add it; the number added.
+
+    The files come with their size and time as a scan saw them: `load_release` reads a file
+    whose stat differs again after a pause (a file still being written).
+    """
     from indexer.gazetteer import Gazetteer
     from indexer.indexing import load_release
     from indexer.readers import SkipFile
 
     gazetteer = Gazetteer.load(corpus)
     count = 0
-    for path in paths:
-        source = path.relative_to(corpus).as_posix()
+    for corpus_file in files:
         try:
-            release, _ = load_release(CorpusFile(release_id(source), source, path, 0, 0), gazetteer)
+            release, _ = load_release(corpus_file, gazetteer)
         except SkipFile:
             continue
         date = release.date.isoformat() if release.date else None
