@@ -10,7 +10,7 @@ from indexer.normalize import fold
 
 # Bump when the schema, the analyzers or the stored layout change: an index written with
 # another version is rebuilt from the corpus instead of being misread.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 TITLE_BOOST = 3.0
 EXACT_BOOST = 1.5
@@ -24,16 +24,29 @@ def build_schema() -> Schema:
 
     A compound word in a query ("Bion-M2", "IASI-NG") becomes a phrase of its parts
     (`multitoken_query="phrase"`), so it only matches those parts side by side.
+
+    No text field records positions (`phrase=False`: term frequencies only): phrases are
+    answered from the `pairs` field (evaluate.py) and highlighting re-analyses the text, so
+    positions would be read by nothing; they were a third of the index (`bench/postings.py`).
     """
     french = french_analyzer()
     return Schema(
         id=ID(stored=True, unique=True),
         source=STORED(),
         title=TEXT(
-            analyzer=french, stored=True, field_boost=TITLE_BOOST, multitoken_query="phrase"
+            analyzer=french,
+            phrase=False,
+            stored=True,
+            field_boost=TITLE_BOOST,
+            multitoken_query="phrase",
         ),
-        body=TEXT(analyzer=french, stored=True, multitoken_query="phrase"),
-        exact=TEXT(analyzer=exact_analyzer(), field_boost=EXACT_BOOST, multitoken_query="phrase"),
+        body=TEXT(analyzer=french, phrase=False, stored=True, multitoken_query="phrase"),
+        exact=TEXT(
+            analyzer=exact_analyzer(),
+            phrase=False,
+            field_boost=EXACT_BOOST,
+            multitoken_query="phrase",
+        ),
         # Neighbouring word pairs of title and text: phrases without positions (evaluate.py).
         pairs=TEXT(analyzer=pairs_analyzer(), phrase=False),
         agency=KEYWORD(commas=True, scorable=True),
