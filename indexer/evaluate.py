@@ -108,6 +108,10 @@ def _evaluate(q: query.Query, postings: Postings, searcher) -> Scores:
         kept = _evaluate(q.a, postings, searcher)
         banned = _evaluate(q.b, postings, searcher)
         return _boosted({d: s for d, s in kept.items() if d not in banned}, q.boost)
+    if isinstance(q, query.AndMaybe):  # "+word other": +word's documents, both sides' scores
+        kept = _evaluate(q.a, postings, searcher)
+        maybe = _evaluate(q.b, postings, searcher)
+        return _boosted({d: s + maybe.get(d, 0.0) for d, s in kept.items()}, q.boost)
     if isinstance(q, query.Not):
         banned = _evaluate(q.query, postings, searcher)
         return {d: 0.0 for d in postings.live if d not in banned}

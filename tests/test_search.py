@@ -59,6 +59,20 @@ def test_all_words_are_required(seed_index) -> None:
     assert both < set(ids(seed_index, "Roscosmos"))
 
 
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("+Bion-M2 Lune", {RUSSIA_2018, RUSSIA_2019}),
+        ("+Lune Bion-M2", {CHINA_2020, MOON_UNDATED}),
+        ("+lun0", set()),
+    ],
+)
+def test_a_plus_word_is_required_and_the_others_only_rank(seed_index, q, expected) -> None:
+    """Whoosh's "+": the word after it is required, the others optional (a compound word such
+    as "Bion-M2" or "lun0" is a phrase of its parts)."""
+    assert set(ids(seed_index, q)) == expected
+
+
 def test_phrase_needs_the_words_in_order(seed_index) -> None:
     assert ids(seed_index, '"changement climatique"')
     assert ids(seed_index, '"climatique changement"') == []
