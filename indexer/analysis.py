@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from importlib import resources
 
@@ -86,8 +86,16 @@ def words(text: str) -> Iterator[tuple[int, str]]:
         yield match.start(), match.group()
 
 
-class FrenchTokenizer(Tokenizer):
-    """Split text into words and words into their searchable parts (see ``word_parts``)."""
+# A span of a text: (start, end, term text, stopped), the offsets in the text.
+Span = tuple[int, int, str, bool]
+
+
+class _SpanTokens:
+    """Whoosh's tokenizer call, once for both tokenizers: one reused `Token` per span that a
+    subclass's ``spans`` finds, with positions and characters counted as Whoosh expects."""
+
+    def spans(self, value: str, tokenize: bool) -> Iterable[Span]:
+        raise NotImplementedError
 
     def __call__(
         self,
@@ -104,21 +112,31 @@ class FrenchTokenizer(Tokenizer):
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         pos = start_pos
-        spans = words(value) if tokenize else [(0, value)]
-        for offset, word in spans:
-            for start, end in word_parts(word) if tokenize else [(0, len(word))]:
-                token.text = word[start:end]
-                token.stopped = False
-                token.boost = 1.0
-                if keeporiginal:
-                    token.original = token.text
-                if positions:
-                    token.pos = pos
-                    pos += 1
-                if chars:
-                    token.startchar = start_char + offset + start
-                    token.endchar = start_char + offset + end
-                yield token
+        for start, end, text, stopped in self.spans(value, tokenize):
+            if stopped and removestops:
+                continue
+            token.text, token.stopped, token.boost = text, stopped, 1.0
+            if keeporiginal:
+                token.original = value[start:end]
+            if positions:
+                token.pos = pos
+                pos += 1
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            yield token
+
+
+class FrenchTokenizer(_SpanTokens, Tokenizer):
+    """Split text into words and words into their searchable parts (see ``word_parts``)."""
+
+    def spans(self, value: str, tokenize: bool) -> Iterator[Span]:
+        if not tokenize:
+            yield 0, len(value), value, False
+            return
+        for offset, word in words(value):
+            for start, end in word_parts(word):
+                yield offset + start, offset + end, word[start:end], False
 
 
 class NormalizeFilter(Filter):
@@ -170,7 +188,7 @@ def _stop_filter() -> StopFilter:
     return StopFilter(stoplist=STOPWORDS, minsize=1)
 
 
-class WordMemo(Analyzer):
+class WordMemo(_SpanTokens, Analyzer):
     """Runs a chain once per distinct word, then replays it: the same tokens, many times faster.
 
     A chain's output for a word does not depend on the words around it, and a corpus repeats
@@ -194,7 +212,7 @@ class WordMemo(Analyzer):
     def has_morph(self) -> bool:
         return self.chain.has_morph()
 
-    def parts(self, word: str) -> tuple[tuple[int, int, str, bool], ...]:
+    def parts(self, word: str) -> tuple[Span, ...]:
         """(start, end, text, stopped) of the tokens the chain makes of one word."""
         cache = _WORD_CACHES.setdefault(self.name, {})
         found = cache.get(word)
@@ -205,45 +223,17 @@ class WordMemo(Analyzer):
             found = cache[word] = tuple((t.startchar, t.endchar, t.text, t.stopped) for t in tokens)
         return found
 
-    def __call__(
-        self,
-        value: str,
-        positions: bool = False,
-        chars: bool = False,
-        keeporiginal: bool = False,
-        removestops: bool = True,
-        start_pos: int = 0,
-        start_char: int = 0,
-        tokenize: bool = True,
-        mode: str = "",
-        **kwargs,
-    ) -> Iterator[Token]:
-        if not tokenize:  # a wildcard or a prefix: the text as one token
-            yield from self.chain(
-                value, positions=positions, chars=chars, keeporiginal=keeporiginal,
-                removestops=removestops, start_pos=start_pos, start_char=start_char,
-                tokenize=False, mode=mode, **kwargs,
-            )  # fmt: skip
+    def spans(self, value: str, tokenize: bool) -> Iterator[Span]:
+        if not tokenize:  # a wildcard or a prefix: the text as one token, through the chain
+            for t in self.chain(value, chars=True, removestops=False, tokenize=False):
+                yield t.startchar, t.endchar, t.text, t.stopped
             return
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        pos = start_pos
         for offset, word in words(value):
             for start, end, text, stopped in self.parts(word):
-                if stopped and removestops:
-                    continue
-                token.text, token.stopped, token.boost = text, stopped, 1.0
-                if keeporiginal:
-                    token.original = word[start:end]
-                if positions:
-                    token.pos = pos
-                    pos += 1
-                if chars:
-                    token.startchar = start_char + offset + start
-                    token.endchar = start_char + offset + end
-                yield token
+                yield offset + start, offset + end, text, stopped
 
 
-_WORD_CACHES: dict[str, dict[str, tuple[tuple[int, int, str, bool], ...]]] = {}
+_WORD_CACHES: dict[str, dict[str, tuple[Span, ...]]] = {}
 
 
 def _exact_chain() -> Composable:
