@@ -50,6 +50,17 @@ def with_canonical_names(request: SearchRequest, gazetteer: Gazetteer) -> Search
     )
 
 
+@dataclass(frozen=True)
+class _Context:
+    """What every step of one search reads: the snapshot, what its caller may see, the open
+    searcher and the synonyms in force."""
+
+    snapshot: Snapshot
+    visible: Visibility
+    searcher: Searcher
+    synonyms: Synonyms
+
+
 @dataclass
 class _Match:
     query: query.Query
@@ -67,7 +78,7 @@ def search(index: SearchIndex, request: SearchRequest) -> dict[str, Any]:
     request = with_canonical_names(request, snapshot.gazetteer)
     visible = index.visibility(snapshot, request.include_embargoed)
     with snapshot.reading() as searcher:
-        match = _cached_match(snapshot, visible, searcher, request, index.synonyms())
+        match = _cached_match(_Context(snapshot, visible, searcher, index.synonyms()), request)
         ranked = _rank(snapshot, match, request)
         marker = Marker.for_query(snapshot, searcher, match.query)
         results = [
@@ -90,7 +101,7 @@ def shown(
     snapshot: Snapshot, visible: Visibility, searcher: Searcher
 ) -> tuple[set[int], dict[str, list]]:
     """The releases an empty search shows, and its facets: what suggestions may offer."""
-    match = _cached_match(snapshot, visible, searcher, SearchRequest(), NO_SYNONYMS)
+    match = _cached_match(_Context(snapshot, visible, searcher, NO_SYNONYMS), SearchRequest())
     return match.docnums, match.facets
 
 
@@ -124,18 +135,12 @@ def search_all(index: SearchIndex, request: SearchRequest, limit: int | None = N
     request = with_canonical_names(request, snapshot.gazetteer)
     visible = index.visibility(snapshot, request.include_embargoed)
     with snapshot.reading() as searcher:
-        match = _cached_match(snapshot, visible, searcher, request, index.synonyms())
+        match = _cached_match(_Context(snapshot, visible, searcher, index.synonyms()), request)
     ranked = _rank(snapshot, match, dataclasses.replace(request, page=1, per_page=limit))
     return AllMatches(snapshot, len(match.docnums), frozenset(match.docnums), ranked)
 
 
-def _cached_match(
-    snapshot: Snapshot,
-    visible: Visibility,
-    searcher: Searcher,
-    request: SearchRequest,
-    synonyms: Synonyms,
-) -> _Match:
+def _cached_match(context: _Context, request: SearchRequest) -> _Match:
     """A search's matches, from the snapshot's cache when its page or order alone changed.
 
     Keyed by what the caller sees: a search cached before an embargo ended is not reused after;
@@ -143,30 +148,25 @@ def _cached_match(
     """
     key = (
         dataclasses.replace(request, sort="", page=0, per_page=0),
-        visible.key,
-        synonyms.fingerprint if request.q else "",
+        context.visible.key,
+        context.synonyms.fingerprint if request.q else "",
     )
-    match = snapshot.matches.get(key)
+    match = context.snapshot.matches.get(key)
     if match is None:
-        match = _match(snapshot, visible, searcher, request, synonyms)
-        snapshot.matches.put(key, match)
+        match = _match(context, request)
+        context.snapshot.matches.put(key, match)
     return match
 
 
-def _match(
-    snapshot: Snapshot,
-    visible: Visibility,
-    searcher: Searcher,
-    request: SearchRequest,
-    synonyms: Synonyms,
-) -> _Match:
+def _match(context: _Context, request: SearchRequest) -> _Match:
     """Find the matching documents: all words, else the corrected words, else any word."""
     if not request.q:
-        return _filtered(snapshot, visible, query.Every(), {}, request)
+        return _filtered(context, query.Every(), {}, request)
+    snapshot, visible, synonyms = context.snapshot, context.visible, context.synonyms
     schema, gazetteer = snapshot.schema, snapshot.gazetteer
 
     def scored(q: query.Query) -> dict[int, float]:
-        return visible.only(evaluate(q, snapshot.postings, searcher))
+        return visible.only(evaluate(q, snapshot.postings, context.searcher))
 
     def attempt(text: str, any_word: bool = False, prefix: bool = False) -> _Match:
         q = parse_query(text, schema, gazetteer, any_word=any_word, synonyms=synonyms)
@@ -183,12 +183,12 @@ def _match(
             if longer != q:
                 scores = _whole_words_first(scores, scored(longer))
                 q = longer
-        return _filtered(snapshot, visible, q, scores, request)
+        return _filtered(context, q, scores, request)
 
     match = attempt(request.q, prefix=request.prefix)
     if match.docnums:
         return match
-    suggestion = correct(request.q, searcher, visible)
+    suggestion = correct(request.q, context.searcher, visible)
     if suggestion:
         fuzzy = attempt(suggestion)
         if fuzzy.docnums:
@@ -213,14 +213,11 @@ def _whole_words_first(whole: dict[int, float], longer: dict[int, float]) -> dic
 
 
 def _filtered(
-    snapshot: Snapshot,
-    visible: Visibility,
-    q: query.Query,
-    scores: dict[int, float],
-    request: SearchRequest,
+    context: _Context, q: query.Query, scores: dict[int, float], request: SearchRequest
 ) -> _Match:
     """Keep the matches (visible ones: every visible release if Every) within the date range
     and the facet selections."""
+    snapshot, visible = context.snapshot, context.visible
     docnums = visible.docnums if isinstance(q, query.Every) else scores.keys()
     low = request.date_from.toordinal() if request.date_from else None
     high = request.date_to.toordinal() if request.date_to else None
