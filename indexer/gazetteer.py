@@ -215,9 +215,7 @@ def _parse(data: Any, label: str) -> list[_Entry]:
             raise GazetteerError(f"{label}: unknown section {key!r} (expected agencies, missions)")
     entries = []
     for kind, section in _SECTIONS.items():
-        items = data.get(section) or []
-        if not isinstance(items, list):
-            raise GazetteerError(f"{label}: '{section}' must be a list of entries")
+        items = _listed(data.get(section), f"{label}: '{section}'", "entries")
         for number, item in enumerate(items, start=1):
             entries.append(_parse_entry(item, kind, f"{label}: {section} entry {number}"))
     return entries
@@ -241,12 +239,18 @@ def _parse_entry(item: Any, kind: str, where: str) -> _Entry:
     return _Entry(kind, names, case_sensitive, family.strip() if family else None)
 
 
-def _names(value: Any, where: str) -> list[str]:
-    """A validated list of names (an absent list is empty)."""
+def _listed(value: Any, where: str, what: str) -> list[Any]:
+    """A YAML list, an absent one being empty; anything else is an error that says so."""
     if value is None:
         return []
     if not isinstance(value, list):
-        raise GazetteerError(f"{where} must be a list of names")
+        raise GazetteerError(f"{where} must be a list of {what}")
+    return value
+
+
+def _names(value: Any, where: str) -> list[str]:
+    """A validated list of names (an absent list is empty)."""
+    value = _listed(value, where, "names")
     for name in value:
         if not _is_name(name):
             raise GazetteerError(f"{where}: {name!r} is not a name (a string with letters)")
