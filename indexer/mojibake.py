@@ -14,15 +14,25 @@ import re
 
 import ftfy
 
+# ftfy's encoding fixes. Every other fix it has is switched off (entities, quotes, ligatures,
+# widths, line breaks, control characters, its explanations, and any fix a later ftfy adds),
+# so that text stays as written: a switch is a field whose default is True or "auto".
+_ENCODING_FIXES = frozenset(
+    (
+        "fix_encoding",
+        "restore_byte_a0",
+        "replace_lossy_sequences",
+        "decode_inconsistent_utf8",
+        "fix_c1_controls",
+        "fix_surrogates",
+    )
+)
 _CONFIG = ftfy.TextFixerConfig(
-    unescape_html=False,
-    remove_terminal_escapes=False,
-    fix_latin_ligatures=False,
-    fix_character_width=False,
-    uncurl_quotes=False,
-    fix_line_breaks=False,
-    remove_control_chars=False,
-    explain=False,
+    **{
+        name: name in _ENCODING_FIXES
+        for name, default in ftfy.TextFixerConfig._field_defaults.items()
+        if default is True or default == "auto"
+    }
 )
 # The encodings UTF-8 is most often misread in; ftfy registers the "sloppy" codecs, which
 # decode every byte as browsers do.
