@@ -23,6 +23,14 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+def without_accents(text: str) -> str:
+    """Text without its accents, case and other letters kept ("Comète" -> "Comete", "œ" stays):
+    compatibility forms decomposed, combining marks dropped. For names that must stay
+    readable, such as a download's file name, rather than compare equal (that is `fold`)."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def normalize_apostrophes(text: str) -> str:
     """Replace every typographic apostrophe with the ASCII one."""
     return text.translate(_APOSTROPHE_TABLE)

@@ -34,7 +34,6 @@ import math
 import os
 import re
 import stat
-import unicodedata
 import warnings
 from collections.abc import Callable
 from dataclasses import replace
@@ -49,7 +48,7 @@ from pypdf.errors import FileNotDecryptedError
 
 from indexer import mojibake
 from indexer.mail import parse_eml
-from indexer.normalize import fold
+from indexer.normalize import fold, nfc
 from indexer.office import read_docx, read_odt
 from indexer.release import Document
 from indexer.skip import SkipFile
@@ -91,7 +90,7 @@ def _decode(data: bytes, declared: str | None) -> str:
         text = _decode_8bit(data, declared)
     if len(_CONTROL.findall(text)) > _BINARY_SHARE * len(text):
         raise SkipFile("binary file")
-    return unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def _decode_8bit(data: bytes, declared: str | None) -> str:
@@ -133,7 +132,7 @@ def _declared_charset(data: bytes) -> str | None:
 
 def _tidy(text: str) -> str:
     """Give every reader's output the same shape: NFC, no trailing spaces, single blank lines."""
-    lines = unicodedata.normalize("NFC", text).splitlines()
+    lines = nfc(text).splitlines()
     text = "\n".join(_CONTROL.sub("", line).rstrip() for line in lines)
     return _BLANK_LINES.sub("\n\n", text).strip("\n")
 

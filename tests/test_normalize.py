@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer.normalize import fold, fold_char, fold_with_offsets
+from indexer.normalize import fold, fold_char, fold_with_offsets, without_accents
 
 
 @pytest.mark.parametrize(
@@ -21,6 +21,20 @@ from indexer.normalize import fold, fold_char, fold_with_offsets
 )
 def test_fold(text: str, folded: str) -> None:
     assert fold(text) == folded
+
+
+@pytest.mark.parametrize(
+    ("text", "readable"),
+    [
+        ("Comète Été", "Comete Ete"),  # case kept, unlike fold
+        ("e\u0301toile", "etoile"),
+        ("Œuvre", "Œuvre"),  # a letter of its own, not an accent
+        ("ﬁn ²", "fin 2"),  # compatibility forms decomposed
+        ("北京", "北京"),
+    ],
+)
+def test_without_accents(text: str, readable: str) -> None:
+    assert without_accents(text) == readable
 
 
 @given(st.text(alphabet=st.sampled_from("aZé œ«…’\u00a0\u0301-ESA2ß"), max_size=40) | st.text())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import quote
@@ -11,6 +10,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, request
 
 from indexer.export import csv_lines, jsonl_lines
+from indexer.normalize import nfc, without_accents
 from indexer.search import search_all
 from web.api import requested_search
 from web.index import get_index
@@ -58,7 +58,7 @@ def _export(extension: str) -> Response:
 def attachment(q: str, extension: str) -> str:
     """`attachment; filename="orbite-<query>.<ext>"`, the query made safe for a file name; a
     name with non-ASCII letters also goes as RFC 5987 `filename*`, with an ASCII fallback."""
-    name = _UNSAFE.sub("-", unicodedata.normalize("NFC", q))[:MAX_NAME_CHARS].strip("-")
+    name = _UNSAFE.sub("-", nfc(q))[:MAX_NAME_CHARS].strip("-")
     filename = f"{FILENAME_STEM}-{name or EMPTY_QUERY_NAME}.{extension}"
     ascii_name = _ascii(filename)
     header = f'attachment; filename="{ascii_name}"'
@@ -69,6 +69,4 @@ def attachment(q: str, extension: str) -> str:
 
 def _ascii(filename: str) -> str:
     """The file name without accents; other non-ASCII characters become "_"."""
-    decomposed = unicodedata.normalize("NFKD", filename)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return stripped.encode("ascii", "replace").decode("ascii").replace("?", "_")
+    return without_accents(filename).encode("ascii", "replace").decode("ascii").replace("?", "_")
