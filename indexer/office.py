@@ -15,7 +15,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 
 import docx
-from docx.table import Table
+from docx.table import Table, _Cell  # _Cell: the documented cell type (docx.table._Cell)
 from docx.text.paragraph import Paragraph
 from odf import opendocument, teletype
 from odf.element import Element
@@ -116,14 +116,27 @@ def _docx_paragraphs(block: Paragraph | Table) -> Iterator[Paragraph]:
             yield from _docx_paragraphs(inner)
 
 
-def _docx_cells(table: Table) -> Iterator:
+def _docx_cells(table: Table) -> Iterator[_Cell]:
     """Each cell once, even a merged one that python-docx repeats over the rows it spans."""
+    return (cell for row in _docx_rows(table) for cell in row)
+
+
+def _docx_rows(table: Table) -> Iterator[list[_Cell]]:
+    """Each row's cells, a merged cell only in the first row it spans and once in it.
+
+    python-docx gives a merged cell once per grid column and row it spans, as separate
+    proxies (a vertical span's are new objects) of the one `<w:tc>` element. It has no public
+    identity for a cell (`_Cell` is no `ElementProxy`, so has no `__eq__`, in python-docx 1.1
+    and 1.2), so this is the one place that reads its private element, `_tc`.
+    """
     seen: set[int] = set()
     for row in table.rows:
+        cells = []
         for cell in row.cells:
             if id(cell._tc) not in seen:
                 seen.add(id(cell._tc))
-                yield cell
+                cells.append(cell)
+        yield cells
 
 
 def _docx_blocks(blocks: Iterable[Paragraph | Table]) -> Iterator[tuple[str, str | None]]:
@@ -133,22 +146,18 @@ def _docx_blocks(blocks: Iterable[Paragraph | Table]) -> Iterator[tuple[str, str
             if block.text.strip():
                 yield block.text, _docx_style_kind(block)
         else:
-            rows = [_docx_row(row) for row in block.rows]
+            rows = [_docx_row(cells) for cells in _docx_rows(block)]
             text = "\n".join(row for row in rows if row.strip())
             if text:
                 yield text, None
 
 
-def _docx_row(row) -> str:
-    cells: list[str] = []
-    seen: set[int] = set()
-    for cell in row.cells:
-        if id(cell._tc) in seen:
-            continue
-        seen.add(id(cell._tc))
-        texts = [text for text, _ in _docx_blocks(cell.iter_inner_content())]
-        cells.append(" ".join(" ".join(texts).split()))
-    return " ".join(cell for cell in cells if cell)
+def _docx_row(cells: list[_Cell]) -> str:
+    texts = [
+        " ".join(" ".join(text for text, _ in _docx_blocks(cell.iter_inner_content())).split())
+        for cell in cells
+    ]
+    return " ".join(text for text in texts if text)
 
 
 def _docx_style_kind(paragraph: Paragraph) -> str | None:

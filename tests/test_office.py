@@ -7,7 +7,9 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import docx
 import pytest
+from docx.shared import Inches
 
 from indexer.office import MAX_UNPACKED
 from indexer.readers import SkipFile, read_document
@@ -160,3 +162,20 @@ def test_broken_files_are_skipped_with_their_reason(
     with pytest.raises(SkipFile) as raised:
         _read(tmp_path, suffix, data)
     assert raised.value.reason.startswith(reason)
+
+
+def test_a_merged_docx_cell_is_read_once(tmp_path: Path) -> None:
+    """Word merges cells across columns and rows; python-docx repeats such a cell wherever
+    it spans, the reader keeps it once, in the body and in the page header."""
+    document = docx.Document()
+    document.add_paragraph("Intro")
+    header = document.sections[0].header
+    for table in (document.add_table(rows=2, cols=3), header.add_table(2, 3, Inches(6))):
+        table.cell(0, 0).merge(table.cell(0, 1)).text = "Calendrier"
+        table.cell(0, 2).merge(table.cell(1, 2)).text = "Kourou"
+        table.cell(1, 0).text, table.cell(1, 1).text = "12 mars", "Ariane 6"
+    out = io.BytesIO()
+    document.save(out)
+    text = _read(tmp_path, ".docx", out.getvalue()).text
+    assert text.count("Calendrier") == text.count("Kourou") == 2  # header once, body once
+    assert "Calendrier Kourou\n12 mars Ariane 6" in text
