@@ -4,7 +4,7 @@ Mojibake repair runs on every file, so its cost is measured on the benchmark's g
 releases: the cheap test alone, ftfy on every text (what the test saves), and the repair of
 releases that really were misread (UTF-8 read as Windows-1252).
 
-HTML extraction is compared on the saved agency pages of `tests/web_pages.py`: headlines read
+HTML extraction is compared on the saved agency pages of `bench/web_pages.py`: headlines read
 right, release lines kept (date line and paragraphs), chrome lines leaked, pages per second.
 """
 
@@ -19,8 +19,8 @@ import ftfy
 import trafilatura
 
 from bench.generate import load_material, make_release
+from bench.web_pages import web_pages
 from indexer import mojibake, readers
-from tests.web_pages import web_pages
 
 
 def per_release_us(action: Callable[[str], object], texts: Sequence[str], passes: int) -> float:

@@ -8,7 +8,7 @@ and is about ten times slower. So both run: a line of ours is kept when trafilat
 too; before the first such line that is not the headline (the release's head) only the
 headline and short lines holding a number (date lines, release numbers) are kept; when
 trafilatura finds no text, ours is kept whole. Measured with `python -m bench.readers` on
-`tests/web_pages.py`.
+`bench/web_pages.py`.
 
 Headline: an `og:title` or `<title>` carries the site's name ("Titre | CNES", "CNES - Titre");
 `without_site_name` removes it.

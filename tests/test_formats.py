@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
+from bench.web_pages import TEMPLATES
+from bench.web_pages import Release as PageRelease
 from indexer.indexing import update_index
 from indexer.mail import ATTACHMENT_REASON
 from indexer.request import parse_request
@@ -16,8 +18,6 @@ from indexer.snapshot import SearchIndex
 from indexer.store import IndexStore
 from tests.mail_factory import eml_bytes
 from tests.office_factory import TITLE, Styled, docx_bytes, odt_bytes
-from tests.web_pages import TEMPLATES
-from tests.web_pages import Release as PageRelease
 
 BODY = (
     "Le CNES confirme la mise en orbite du satellite zqfmtx, construit avec la NASA. "

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from bench.web_pages import WebPage, page_bytes, web_pages
 from indexer.gazetteer import Gazetteer
 from indexer.metadata import extract_release
 from indexer.readers import read_document
 from indexer.webpage import MAX_GUIDED_CHARS, main_text, without_site_name
-from tests.web_pages import WebPage, page_bytes, web_pages
 
 
 def _squeeze(text: str) -> str:

@@ -1,5 +1,6 @@
 """Release pages as saved from agency websites, with their site chrome, for evaluating HTML
-extraction (`bench.readers`) and for the reader's tests.
+extraction (`bench.readers`) and for the reader's tests (`tests/test_webpage.py`,
+`tests/test_formats.py`): benchmark material that tests read, as `bench.generate`'s releases.
 
 Each `WebPage` is one release laid out by one site template. Its expectations say what a good
 extraction yields: the headline, the release's own lines (its publication date line and every
