@@ -47,21 +47,6 @@ class Release:
     embargo: dt.datetime | None = None  # timezone-aware: hidden from the public until then
     header: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of a release (dates as ISO strings)."""
-        return {
-            "id": self.id,
-            "title": self.title,
-            "date": self.date.isoformat() if self.date else None,
-            "release": self.release,
-            "agencies": list(self.agencies),
-            "missions": list(self.missions),
-            "embargo": self.embargo.isoformat() if self.embargo else None,
-            "text": self.text,
-            "header": list(self.header),
-            "source": self.source,
-        }
-
 
 def release_summary(stored: dict[str, Any]) -> dict[str, Any]:
     """The fields every listing of a release shows, from its stored Whoosh fields."""

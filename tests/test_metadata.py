@@ -16,7 +16,7 @@ from indexer.metadata import (
     find_release_number,
     find_title,
 )
-from indexer.release import Document
+from indexer.release import Document, Release
 
 SEEDS = Path(__file__).resolve().parent.parent / "corpus"
 BODY = "Le CNES et l'ESA ont signé un accord de coopération. " * 4
@@ -342,18 +342,18 @@ def release_of(front_matter: dict[str, Any], gazetteer: Gazetteer, title: str | 
 
 def test_extract_release_from_text(gazetteer: Gazetteer) -> None:
     release = release_of({}, gazetteer)
-    assert release.to_dict() == {
-        "id": "doc",
-        "title": "Le CNES et la NASA lancent SVOM",
-        "date": "2020-09-28",
-        "release": "CP111-2020",
-        "agencies": ["CNES", "NASA"],
-        "missions": ["SVOM"],
-        "embargo": None,
-        "text": "Corps du texte.",
-        "header": ["28 septembre 2020", "CP111-2020", "Le CNES et la NASA lancent SVOM"],
-        "source": "doc.md",
-    }
+    assert release == Release(
+        id="doc",
+        source="doc.md",
+        title="Le CNES et la NASA lancent SVOM",
+        text="Corps du texte.",
+        date=dt.date(2020, 9, 28),
+        release="CP111-2020",
+        agencies=("CNES", "NASA"),
+        missions=("SVOM",),
+        embargo=None,
+        header=("28 septembre 2020", "CP111-2020", "Le CNES et la NASA lancent SVOM"),
+    )
 
 
 PAGE = """Accueil > Actualités > Espace
@@ -484,42 +484,42 @@ SEED_EXPECTATIONS = {
     "000": {
         "title": "COOPERATION SPATIALE ENTRE LA FRANCE ET LA CHINE DE L'OBSERVATION DE LA TERRE"
         " A L'EXPLORATION DE LA LUNE ET AU-DELA",
-        "date": "2020-09-28",
+        "date": dt.date(2020, 9, 28),
         "release": "CP111-2020",
-        "agencies": ["CNES", "CNSA"],
-        "missions": ["Chang'e 6", "Chang'e", "DORN", "Chang'e 4", "Yutu 2", "Yutu", "SCO", "SVOM"],
+        "agencies": ("CNES", "CNSA"),
+        "missions": ("Chang'e 6", "Chang'e", "DORN", "Chang'e 4", "Yutu 2", "Yutu", "SCO", "SVOM"),
     },
     "001": {
         "title": "Coopération spatiale entre la France et la Russie - Le CNES et Roscosmos signent"
         " un accord-cadre dans le domaine des sciences spatiales",
-        "date": "2018-06-15",
+        "date": dt.date(2018, 6, 15),
         "release": None,
-        "agencies": ["CNES", "Roscosmos", "ESA"],
-        "missions": ["BepiColombo", "Phebus", "Bion-M2", "MTB-2", "SCO"],
+        "agencies": ("CNES", "Roscosmos", "ESA"),
+        "missions": ("BepiColombo", "Phebus", "Bion-M2", "MTB-2", "SCO"),
     },
     "002": {
         "title": "2nd International Space Exploration Forum (ISEF2) Le CNES au centre d'une"
         " coopération internationale renforcée pour développer l'exploration spatiale",
-        "date": "2018-03-05",
+        "date": dt.date(2018, 3, 5),
         "release": "CP028-2018",
-        "agencies": ["CNES"],
-        "missions": ["SCO", "MASCOT", "BepiColombo", "MMX"],
+        "agencies": ("CNES",),
+        "missions": ("SCO", "MASCOT", "BepiColombo", "MMX"),
     },
     "003": {
         "title": "Coopération spatiale entre la France et la Russie Réunions thématiques dans le"
         " cadre du Salon MAKS",
-        "date": "2019-08-27",
+        "date": dt.date(2019, 8, 27),
         "release": "CP124-2019",
-        "agencies": ["CNES", "Roscosmos", "Roshydromet"],
-        "missions": ["Interhelioprobe", "Bion-M2", "MTB-2", "SCO"],
+        "agencies": ("CNES", "Roscosmos", "Roshydromet"),
+        "missions": ("Interhelioprobe", "Bion-M2", "MTB-2", "SCO"),
     },
     "004": {
         "title": "Conquête spatiale: La France s'associe à une grande puissance pour aller sur la"
         " Lune",
         "date": None,
         "release": None,
-        "agencies": ["CNES", "CNSA"],
-        "missions": ["Chang'e 6", "Chang'e", "Tiangong-2", "Tiangong", "Cardiospace", "SVOM"],
+        "agencies": ("CNES", "CNSA"),
+        "missions": ("Chang'e 6", "Chang'e", "Tiangong-2", "Tiangong", "Cardiospace", "SVOM"),
     },
 }
 
@@ -528,5 +528,6 @@ SEED_EXPECTATIONS = {
 def test_seed_releases(gazetteer: Gazetteer, seed: str) -> None:
     (path,) = SEEDS.glob(f"{seed}_*.txt")
     document = Document(text=path.read_text(encoding="utf-8"))
-    release = extract_release(path.stem, str(path), document, gazetteer).to_dict()
-    assert {key: release[key] for key in SEED_EXPECTATIONS[seed]} == SEED_EXPECTATIONS[seed]
+    release = extract_release(path.stem, str(path), document, gazetteer)
+    expected = SEED_EXPECTATIONS[seed]
+    assert {key: getattr(release, key) for key in expected} == expected
