@@ -23,6 +23,7 @@ from indexer.gazetteer import AGENCY, MISSION, Gazetteer, Mention
 from indexer.normalize import fold, fold_with_offsets, normalize_apostrophes
 from indexer.numbering import find_number, without_number
 from indexer.release import Document, Release
+from indexer.webpage import without_site_name
 
 HEAD_LINES = 10  # the head of a release: its first non-empty lines that are not chrome...
 HEAD_CHARS = 600  # ...and at most this many characters of them
@@ -58,7 +59,6 @@ _DATE_LABELS = re.compile(
     re.IGNORECASE,
 )
 # What separates a page title from the site's name: "Lancement de SWOT | CNES".
-_SITE_SEPARATORS = re.compile(r"[^\S\n]+[|–—-][^\S\n]+|[^\S\n]*[|][^\S\n]*")
 _DIGIT = re.compile(r"\d")
 _BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n)+")
 _LABELS = frozenset({
@@ -334,13 +334,11 @@ def _is_site_name(line: str, gazetteer: Gazetteer | None) -> bool:
 
 
 def _without_site_name(title: str, gazetteer: Gazetteer | None) -> str:
-    """ "Lancement de SWOT | CNES" -> "Lancement de SWOT": a page title's site part removed."""
-    parts = _SITE_SEPARATORS.split(title)
-    while len(parts) > 1 and (_is_site_name(parts[-1], gazetteer) or is_chrome(parts[-1])):
-        parts.pop()
-    while len(parts) > 1 and (_is_site_name(parts[0], gazetteer) or is_chrome(parts[0])):
-        parts.pop(0)
-    return title if len(parts) == len(_SITE_SEPARATORS.split(title)) else " - ".join(parts)
+    """ "Lancement de SWOT | CNES" -> "Lancement de SWOT": the site's name (its agencies) or
+    site chrome removed from either end of a headline, by the one rule for site names."""
+    return without_site_name(
+        title, is_site_name=lambda part: _is_site_name(part, gazetteer) or is_chrome(part)
+    )
 
 
 def _shorten(line: str) -> str:

@@ -11,14 +11,15 @@ trafilatura finds no text, ours is kept whole. Measured with `python -m bench.re
 `bench/web_pages.py`.
 
 Headline: an `og:title` or `<title>` carries the site's name ("Titre | CNES", "CNES - Titre");
-`without_site_name` removes it.
+`without_site_name` removes it. It is the one rule for site names in titles: metadata uses it
+too, for any release's headline, with the gazetteer's agencies as the names it knows.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import trafilatura
 
@@ -26,7 +27,9 @@ from indexer.normalize import fold
 
 logging.getLogger("trafilatura").setLevel(logging.CRITICAL)  # it logs each page it gives up on
 
-_SEPARATOR = re.compile(r"\s+(?:[|–—•·»-]|::)\s+")  # never ":", as in "SWOT : premières images"
+# Between a title and a site's name: a dash, bullet, guillemet or "::" between spaces, or a bar
+# with or without them; never ":", as in "SWOT : premières images".
+_SEPARATOR = re.compile(r"[^\S\n]+(?:[|–—•·»-]|::)[^\S\n]+|[^\S\n]*[|][^\S\n]*")
 SITE_NAME_WORDS = 8  # a longer last segment of a <title> is part of the headline
 SITE_PREFIX_WORDS = 3  # a longer first segment of a <title> is part of the headline
 SHORT_LINE_WORDS = 4  # a shorter line must be a whole line of trafilatura's text to be kept
@@ -71,27 +74,51 @@ def main_text(text: str, html: str, headline: str | None) -> str:
 
 
 def without_site_name(
-    title: str, site_name: str | None = None, headings: Iterable[str] = ()
+    title: str,
+    site_name: str | None = None,
+    headings: Iterable[str] = (),
+    is_site_name: Callable[[str], bool] | None = None,
 ) -> str:
-    """A page title without the site's name at its start or end.
+    """A title without the site's name at its start or end: the one rule, for the `<title>`
+    and `og:title` of a saved page (`indexer.readers`) and for any release's headline
+    (`indexer.metadata`, which knows the gazetteer's agencies).
 
-    The declared `og:site_name` is removed where it ends or starts the title; what is left
-    when one end is removed and equals one of the page's `headings` is the headline. Otherwise sites
-    put their name last ("Titre | CNES", "Titre | Ministère de …"), or first when it is short
+    First, segments at either end that are known to be a site's name are removed (from the
+    end, then from the start; one segment always stays): the page's declared `og:site_name`,
+    or a segment `is_site_name` recognises. A headline stops there. A page title, when no
+    known name was found, may still end or start with one: what is left when one end is
+    removed and equals one of the page's `headings` is the headline. Otherwise sites put
+    their name last ("Titre | CNES", "Titre | Ministère de …"), or first when it is short
     ("CNES - Titre"): a first segment of at most SITE_PREFIX_WORDS words, shorter than the
     last one, is removed, else a last one of at most SITE_NAME_WORDS words.
     """
     separators = list(_SEPARATOR.finditer(title))
     if not separators:
         return title
+    site = fold(site_name) if site_name else None
+
+    def known(part: str) -> bool:
+        return fold(part) == site or (is_site_name is not None and is_site_name(part))
+
+    starts = [0, *(separator.end() for separator in separators)]
+    ends = [*(separator.start() for separator in separators), len(title)]
+    first, last = 0, len(separators)
+    while first < last and known(title[starts[last] : ends[last]]):
+        last -= 1
+    while first < last and known(title[starts[first] : ends[first]]):
+        first += 1
+    if (first, last) != (0, len(separators)):
+        return title[starts[first] : ends[last]]
+    if is_site_name is not None:
+        return title
+    return _without_guessed_site_name(title, separators, headings)
+
+
+def _without_guessed_site_name(
+    title: str, separators: list[re.Match[str]], headings: Iterable[str]
+) -> str:
     first, last = title[: separators[0].start()], title[separators[-1].end() :]
     without_first, without_last = title[separators[0].end() :], title[: separators[-1].start()]
-    if site_name:
-        site = fold(site_name)
-        if fold(last) == site:
-            return without_last
-        if fold(first) == site:
-            return without_first
     folded_headings = {fold(heading) for heading in headings}
     for rest in (without_first, without_last):
         if fold(rest) in folded_headings:

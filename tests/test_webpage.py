@@ -65,6 +65,20 @@ def test_without_site_name(title: str, site: str | None, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Lancement de SWOT | CNES", "Lancement de SWOT"),
+        ("CNES | Ariane 6 - premier vol • Partager", "Ariane 6 - premier vol"),  # as written
+        ("Ariane 6 - premier vol", "Ariane 6 - premier vol"),  # a headline: nothing guessed
+        ("CNES | ESA", "CNES"),  # one segment always stays
+    ],
+)
+def test_a_headline_loses_the_site_names_it_is_known_to_hold(title: str, expected: str) -> None:
+    known = {"CNES", "ESA", "Partager"}
+    assert without_site_name(title, is_site_name=known.__contains__) == expected
+
+
+@pytest.mark.parametrize(
     ("html", "title"),
     [
         pytest.param(
