@@ -31,7 +31,9 @@ from indexer.vocabulary import Vocabulary
 class Row:
     """What filters, facets and date sorting need of a release, held in memory per snapshot.
 
-    Facet values are kept as keys (folded names); `Snapshot.labels` gives their display form.
+    Made from the release's `Facts` (`Snapshot._row`), never from its stored fields: the date
+    as an ordinal, facet values as keys (folded names; `Snapshot.labels` gives their display
+    form), the embargo as a POSIX time.
     """
 
     id: str
