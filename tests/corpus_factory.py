@@ -12,13 +12,13 @@ import http.client
 import json
 import os
 import random
+import re
+import selectors
 import signal
-import socket
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
@@ -135,24 +135,39 @@ def poll(check: Callable[[], T], timeout: float, what: str) -> T:
         time.sleep(POLL_INTERVAL)
 
 
-@dataclass
 class Server:
-    """A running `orbite serve` on a loopback port."""
+    """A running `orbite serve` process on the port it announces (its stderr in `log`),
+    stopped the way a user stops it."""
 
-    process: subprocess.Popen
-    port: int
-    log: Path
+    def __init__(self, args: Iterable[str], workdir: Path) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.log = workdir / "server.log"
+        with open(self.log, "w", encoding="utf-8") as stderr:
+            self.process = subprocess.Popen(
+                [str(ORBITE), "serve", *args],
+                cwd=workdir,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+                encoding="utf-8",
+                env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+            )
+        self.line = _first_line(self.process, SERVER_STARTUP)
+        match = URL_LINE.fullmatch(self.line)
+        if not match:
+            self.stop()
+            pytest.fail(f"unexpected first line {self.line!r}; stderr: {self.stderr()}")
+        self.port = int(match["port"])
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def status(self, path: str) -> int:
-        """The status of GET `path` (http.client: never through a proxy)."""
-        return self.get(path)[0]
+    def stderr(self) -> str:
+        return self.log.read_text("utf-8")
 
     def get(self, path: str) -> tuple[int, bytes]:
-        """The status and body of GET `path`."""
+        """The status and body of GET `path` (http.client: never through a proxy)."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
             connection.request("GET", path)
@@ -161,41 +176,57 @@ class Server:
         finally:
             connection.close()
 
+    def status(self, path: str) -> int:
+        """The status of GET `path`."""
+        return self.get(path)[0]
+
+    def answer(self, path: str) -> tuple[int, Any]:
+        """The status and JSON body of GET `path`, whatever the status."""
+        status, body = self.get(path)
+        return status, json.loads(body)
+
     def json(self, path: str) -> Any:
         """The JSON of GET `path`, which must answer 200."""
         status, body = self.get(path)
         assert status == 200, body
         return json.loads(body)
 
+    def stop(self, signum: int = signal.SIGTERM) -> int:
+        """Signal the server and wait for it to exit; kill it if it does not. Its exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signum)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process.stdout.close()
+        return self.process.returncode
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+
+URL_LINE = re.compile(r"Orbite sert http://[^ ]+:(?P<port>\d+) \(corpus: .+, index: .+\)\n")
+
+
+def _first_line(process: subprocess.Popen, timeout: float) -> str:
+    """The process's first stdout line, or '' if it exits or stays silent for `timeout` s."""
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        if not selector.select(timeout):
+            return ""
+    return process.stdout.readline()
 
 
 @contextlib.contextmanager
 def serve(corpus: Path, index_dir: Path, workdir: Path, watch: bool = False) -> Iterator[Server]:
-    """Start `orbite serve` (`--no-watch` unless told), wait until it answers, stop it at the
-    end."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    log = workdir / "server.log"
-    port = free_port()
-    command = [str(ORBITE), "serve", "--port", str(port), *([] if watch else ["--no-watch"])]
-    command += ["--corpus", str(corpus), "--index", str(index_dir)]
-    with open(log, "w", encoding="utf-8") as output:
-        process = subprocess.Popen(
-            command,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-        )
-    server = Server(process, port, log)
+    """Start `orbite serve` on a free port (`--no-watch` unless told), wait until it answers,
+    stop it at the end."""
+    options = ["--port", "0", *([] if watch else ["--no-watch"])]
+    server = Server([*options, "--corpus", str(corpus), "--index", str(index_dir)], workdir)
     try:
 
         def ready() -> bool:
-            if process.poll() is not None:
-                pytest.fail(f"orbite serve exited: {log.read_text('utf-8')[-2000:]}")
+            if server.process.poll() is not None:
+                pytest.fail(f"orbite serve exited: {server.stderr()[-2000:]}")
             try:
                 return server.status("/api/health") == 200
             except OSError:
@@ -204,10 +235,4 @@ def serve(corpus: Path, index_dir: Path, workdir: Path, watch: bool = False) -> 
         poll(ready, SERVER_STARTUP, "orbite serve answering /api/health")
         yield server
     finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        server.stop()

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
-import re
-import selectors
 import shutil
 import signal
 import socket
@@ -14,75 +11,16 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from indexer.indexing import update_index
 from indexer.store import IndexStore
-from tests.corpus_factory import poll, write_releases
+from tests.corpus_factory import Server, poll, write_releases
 from web.cli import prepare_index
 
 STARTUP = 60.0  # indexing the seeds and importing Flask, on a loaded CI machine
 SEARCHABLE = 10.0
-URL_LINE = re.compile(r"Orbite sert http://[^ ]+:(?P<port>\d+) \(corpus: .+, index: .+\)\n")
-
-
-class Server:
-    """A running `orbite serve` process, stopped the way a user stops it."""
-
-    def __init__(self, args: list[str], workdir: Path) -> None:
-        self.stderr_path = workdir / "stderr.txt"
-        with open(self.stderr_path, "w", encoding="utf-8") as stderr:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "web.cli", "serve", *args],
-                cwd=workdir,
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                text=True,
-                encoding="utf-8",
-                env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-            )
-        self.line = _read_line(self.process, STARTUP)
-        match = URL_LINE.fullmatch(self.line)
-        if not match:
-            self.stop()
-            pytest.fail(f"unexpected first line {self.line!r}; stderr: {self.stderr()}")
-        self.port = int(match["port"])
-
-    def get(self, path: str) -> tuple[int, Any]:
-        """GET a JSON resource from the server (http.client: never through a proxy)."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=SEARCHABLE)
-        try:
-            connection.request("GET", path)
-            response = connection.getresponse()
-            return response.status, json.loads(response.read())
-        finally:
-            connection.close()
-
-    def stderr(self) -> str:
-        return self.stderr_path.read_text(encoding="utf-8")
-
-    def stop(self, signum: int = signal.SIGTERM) -> int:
-        """Signal the server and wait for it to exit; kill it if it does not."""
-        if self.process.poll() is None:
-            self.process.send_signal(signum)
-            try:
-                self.process.wait(timeout=STARTUP)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process.stdout.close()
-        return self.process.returncode
-
-
-def _read_line(process: subprocess.Popen, timeout: float) -> str:
-    """The process's first stdout line, or '' if it exits or stays silent for `timeout` s."""
-    with selectors.DefaultSelector() as selector:
-        selector.register(process.stdout, selectors.EVENT_READ)
-        if not selector.select(timeout):
-            return ""
-    return process.stdout.readline()
 
 
 @pytest.fixture
@@ -97,8 +35,7 @@ def start(tmp_path: Path) -> Iterator[Callable[..., Server]]:
 
     def run(*args: str) -> Server:
         workdir = tmp_path / f"server-{len(servers)}"
-        workdir.mkdir()
-        servers.append(Server([*args], workdir))
+        servers.append(Server(args, workdir))
         return servers[-1]
 
     yield run
@@ -110,9 +47,9 @@ def start(tmp_path: Path) -> Iterator[Callable[..., Server]]:
 def test_serve_searches_and_sees_new_files(start, paths, seed_corpus: Path) -> None:
     server = start("--port", "0", *paths)
     # The server answers while it builds the index: wait for the build to end.
-    poll(lambda: server.get("/api/health")[1].get("status") == "ok", STARTUP, "index built")
-    assert server.get("/api/health")[1]["documents"] == 5
-    status, response = server.get("/api/search?q=lune")
+    poll(lambda: server.answer("/api/health")[1].get("status") == "ok", STARTUP, "index built")
+    assert server.answer("/api/health")[1]["documents"] == 5
+    status, response = server.answer("/api/search?q=lune")
     assert (status, response["total"]) == (200, 2)
 
     (seed_corpus / "nouveau.txt").write_text(
@@ -120,7 +57,7 @@ def test_serve_searches_and_sees_new_files(start, paths, seed_corpus: Path) -> N
     )
 
     def found() -> bool:
-        return [r["id"] for r in server.get("/api/search?q=zorglub")[1]["results"]] == ["nouveau"]
+        return [r["id"] for r in server.json("/api/search?q=zorglub")["results"]] == ["nouveau"]
 
     poll(found, SEARCHABLE, "the new release is found by /api/search")
     assert "index mis à jour : 1 ajoutés" in server.stderr()
@@ -163,7 +100,7 @@ def test_a_network_host_is_announced_with_a_warning(start, paths) -> None:
     server = start("--host", "0.0.0.0", "--port", "0", "--no-watch", *paths)
     assert server.line.startswith(f"Orbite sert http://0.0.0.0:{server.port} (corpus: ")
     # 503 (retry) for the moment before the build has begun, then 200.
-    poll(lambda: server.get("/api/health")[0] == 200, STARTUP, "health answers 200")
+    poll(lambda: server.answer("/api/health")[0] == 200, STARTUP, "health answers 200")
     assert "attention : Orbite écoute sur 0.0.0.0, accessible depuis le réseau\n" in server.stderr()
 
 
@@ -252,7 +189,7 @@ def test_serve_answers_while_it_builds_and_serves_the_batches_committed(
     seen: list[dict] = []
 
     def built() -> bool:
-        status, health = server.get("/api/health")  # 503 until the build has begun
+        status, health = server.answer("/api/health")  # 503 until the build has begun
         if status == 200:
             seen.append(health)
         return status == 200 and health["status"] == "ok"

@@ -14,6 +14,8 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -274,6 +276,30 @@ def test_a_damaged_table_of_contents_is_left_for_index_full(
 HEAL_WAIT = 180.0  # retries back off to once a minute; a loaded CI machine builds slowly
 
 
+@dataclass(frozen=True)
+class Served:
+    """A watching server over a corpus of BASE releases that the CLI indexed first."""
+
+    server: Server
+    corpus: Path
+    index_dir: Path
+
+
+@contextmanager
+def serving(tmp_path: Path, index_dir: Path) -> Iterator[Served]:
+    corpus = tmp_path / "corpus"
+    write_releases(corpus, range(BASE))
+    assert orbite("index", "--corpus", corpus, "--index", index_dir).returncode == 0
+    with serve(corpus, index_dir, tmp_path / "server", watch=True) as server:
+        yield Served(server, corpus, index_dir)
+
+
+@pytest.fixture
+def served_on_small_disk(small_disk: SmallDisk, tmp_path: Path) -> Iterator[Served]:
+    with serving(tmp_path, small_disk.mountpoint / "index") as served:
+        yield served
+
+
 def health_of(server: Server) -> dict:
     return server.json("/api/health")
 
@@ -284,41 +310,41 @@ def listing_total(server: Server) -> int:
 
 @pytest.mark.slow
 def test_a_server_on_a_full_disk_stays_up_degraded_and_heals_by_itself(
-    small_disk: SmallDisk, tmp_path: Path
+    small_disk: SmallDisk, served_on_small_disk: Served
 ) -> None:
-    corpus = tmp_path / "corpus"
-    index_dir = small_disk.mountpoint / "index"
-    write_releases(corpus, range(BASE))
-    assert orbite("index", "--corpus", corpus, "--index", index_dir).returncode == 0
-    with serve(corpus, index_dir, tmp_path / "server", watch=True) as server:
-        small_disk.fill(leave=ROOM)
-        before, free = files_of(index_dir), small_disk.free()
-        write_releases(corpus, range(BASE, BASE + MORE))
-        health = poll(
-            lambda: (h := health_of(server))["status"] == "degraded" and h, WAIT, "degraded"
-        )
-        assert health["error"] == (
-            f"espace disque insuffisant sur {index_dir} : "
-            "libérez de la place puis relancez orbite index"
-        )
-        assert dt.datetime.fromisoformat(health["error_at"]).tzinfo is not None
-        assert health["documents"] == BASE
-        assert server.json(f"/api/search?q={marker(7)}")["results"][0]["id"] == "cp-00007"
-        # Between two retries the failed files are gone, and closed: the space is back.
-        poll(
-            lambda: files_of(index_dir) == before and small_disk.free() == free,
-            WAIT,
-            "the index folder as it was, and the disk's free space",
-        )
-        small_disk.empty()  # no change to the corpus: the server retries by itself
-        poll(lambda: health_of(server)["status"] == "ok", HEAL_WAIT, "health back to ok")
-        health = health_of(server)
-        assert (health["documents"], health["error"], health["error_at"]) == (
-            BASE + MORE,
-            None,
-            None,
-        )
-        assert listing_total(server) == BASE + MORE
+    server, corpus, index_dir = (
+        served_on_small_disk.server,
+        served_on_small_disk.corpus,
+        served_on_small_disk.index_dir,
+    )
+    small_disk.fill(leave=ROOM)
+    before, free = files_of(index_dir), small_disk.free()
+    write_releases(corpus, range(BASE, BASE + MORE))
+    health = poll(
+        lambda: (h := health_of(server))["status"] == "degraded" and h, WAIT, "degraded"
+    )
+    assert health["error"] == (
+        f"espace disque insuffisant sur {index_dir} : "
+        "libérez de la place puis relancez orbite index"
+    )
+    assert dt.datetime.fromisoformat(health["error_at"]).tzinfo is not None
+    assert health["documents"] == BASE
+    assert server.json(f"/api/search?q={marker(7)}")["results"][0]["id"] == "cp-00007"
+    # Between two retries the failed files are gone, and closed: the space is back.
+    poll(
+        lambda: files_of(index_dir) == before and small_disk.free() == free,
+        WAIT,
+        "the index folder as it was, and the disk's free space",
+    )
+    small_disk.empty()  # no change to the corpus: the server retries by itself
+    poll(lambda: health_of(server)["status"] == "ok", HEAL_WAIT, "health back to ok")
+    health = health_of(server)
+    assert (health["documents"], health["error"], health["error_at"]) == (
+        BASE + MORE,
+        None,
+        None,
+    )
+    assert listing_total(server) == BASE + MORE
     log = server.log.read_text("utf-8")
     assert "index non mis à jour (nouvel essai dans 1 s) : espace disque insuffisant" in log
     assert "Traceback" not in log
@@ -326,34 +352,28 @@ def test_a_server_on_a_full_disk_stays_up_degraded_and_heals_by_itself(
 
 @pytest.mark.slow
 def test_a_server_with_a_read_only_index_folder_retries_on_the_next_change(
-    small_disk: SmallDisk, tmp_path: Path
+    small_disk: SmallDisk, served_on_small_disk: Served
 ) -> None:
-    corpus = tmp_path / "corpus"
-    index_dir = small_disk.mountpoint / "index"
-    write_releases(corpus, range(BASE))
-    assert orbite("index", "--corpus", corpus, "--index", index_dir).returncode == 0
-    with serve(corpus, index_dir, tmp_path / "server", watch=True) as server:
-        small_disk.remount("ro")
-        try:
-            write_releases(corpus, range(BASE, BASE + 10))
-            poll(lambda: health_of(server)["status"] == "degraded", WAIT, "degraded")
-            assert "est en lecture seule" in health_of(server)["error"]
-            assert listing_total(server) == BASE
-        finally:
-            small_disk.remount("rw")
-        write_releases(corpus, range(BASE + 10, BASE + 11))  # the next change retries at once
-        poll(lambda: listing_total(server) == BASE + 11, WAIT, "every release searchable")
-        poll(lambda: health_of(server)["status"] == "ok", WAIT, "health back to ok")
+    server, corpus = served_on_small_disk.server, served_on_small_disk.corpus
+    small_disk.remount("ro")
+    try:
+        write_releases(corpus, range(BASE, BASE + 10))
+        poll(lambda: health_of(server)["status"] == "degraded", WAIT, "degraded")
+        assert "est en lecture seule" in health_of(server)["error"]
+        assert listing_total(server) == BASE
+    finally:
+        small_disk.remount("rw")
+    write_releases(corpus, range(BASE + 10, BASE + 11))  # the next change retries at once
+    poll(lambda: listing_total(server) == BASE + 11, WAIT, "every release searchable")
+    poll(lambda: health_of(server)["status"] == "ok", WAIT, "health back to ok")
 
 
 @pytest.mark.slow
 def test_a_server_whose_index_folder_is_deleted_recreates_it(
     tmp_path: Path, index_dir: Path
 ) -> None:
-    corpus = tmp_path / "corpus"
-    write_releases(corpus, range(BASE))
-    assert orbite("index", "--corpus", corpus, "--index", index_dir).returncode == 0
-    with serve(corpus, index_dir, tmp_path / "server", watch=True) as server:
+    with serving(tmp_path, index_dir) as served:
+        server, corpus = served.server, served.corpus
         shutil.rmtree(index_dir)
         # Searches answer from the open snapshot, and wake the watcher, which rebuilds.
         assert server.json(f"/api/search?q={marker(7)}")["results"][0]["id"] == "cp-00007"
