@@ -1,4 +1,4 @@
-"""Release URLs: built in one place, the same in the API, the pages and the CLI."""
+"""Tests for web.urls: release URLs built in one place, the same in the API, pages and CLI."""
 
 from __future__ import annotations
 

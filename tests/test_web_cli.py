@@ -1,4 +1,5 @@
-"""`orbite serve` as a user runs it: a real process, real sockets, the corpus watched."""
+"""Tests for web.cli: `orbite serve` as a user runs it (a real process, real sockets, the
+corpus watched), and the index it prepares before serving."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The OpenAPI document tells the truth: every API route, its parameters, its responses."""
+"""Tests for web.openapi: the document tells the truth (routes, parameters, responses)."""
 
 from __future__ import annotations
 
