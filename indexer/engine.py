@@ -8,18 +8,22 @@ with the public API on a real index, so that upgrading the pin fails a test, not
 
 Pinned: whoosh-reloaded 2.7.5 (`whoosh.__version__ == (2, 7, 5)`), codec `whoosh3`. Relied on:
 
-- A segment's postings matcher is a `W3LeafMatcher`, wrapped in a `FilterMatcher` (its public
-  `child`) when the segment has deletions. Deleted documents are *not* filtered here: callers
-  keep the live ones (a snapshot knows them already).
-- A leaf matcher stands on one block at a time: `_blocklength` postings, `_read_data()` loads
-  `_data = (ids, weights, values)`, `_next_block()` moves on, `is_active()` says when done.
-- Block ids are delta-coded (each id minus the previous one, the first from 0) while
-  `_byteids` is false, which it is for postings (true only for term vectors, not read here).
-- Block weights are an array of floats (term frequencies), or one float when all postings
-  weigh the same, or None when the field records no frequency (each weighs 1.0).
+- A segment reader's `_terms` is a `W3TermsReader`: `term_info(fieldname, bytes)` finds a
+  term (raises `TermNotFound`), and a term's postings are `extent()` = (offset, length) bytes
+  of its `_postfile` (2.7.5 gives the length as a 1-tuple; its writer cannot inline postings
+  in the term info: `set_inline` is missing). Deleted
+  documents are *not* filtered here: callers keep the live ones (a snapshot knows them).
+- Those bytes are `WHOOSH3_HEADER_MAGIC` then blocks, as `W3LeafMatcher` reads them: a signed
+  big-endian int (the block's size after it, negative for the last block), a pickled tuple
+  (postings, last id, max weight, compression, min and max length), then the block's data,
+  pickled and zlib-compressed when compression is set: (ids, weights, values).
+- Block ids are delta-coded (each id minus the previous one, the first from 0), so that
+  with each block's last id a term's blocks join into one delta-coded array.
 - A segment's field lengths are a column named `_lenfield(fieldname)` of one byte per
   document (`LENGTHS_COLUMN`, decoded by `byte_to_length`), read through the per-document
   reader's `_perdoc._cached_reader`; the column is missing when no document has the field.
+  Its bytes are read in one piece: `_count` bytes from `_basepos` in `_dbfile`, the documents
+  after the last one written have length 0.
 
 Segments written side by side (parallel builds, `indexer/build.py`): a worker writes whole
 segments into a scratch index of its own with a `SegmentWriter` that takes no lock
@@ -32,76 +36,122 @@ forked workers, which inherit the writer lock.
 
 from __future__ import annotations
 
+import io
 import os
-from collections.abc import Iterable, Iterator, Sequence
-from itertools import accumulate
+import pickle
+import struct
+import zlib
+from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.codec.base import Segment
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    WHOOSH3_HEADER_MAGIC,
+    W3TermsReader,
+    _lenfield,
+)
 from whoosh.fields import Schema
 from whoosh.index import Index
-from whoosh.matching import Matcher
-from whoosh.matching.wrappers import FilterMatcher
-from whoosh.reading import IndexReader
+from whoosh.reading import IndexReader, TermNotFound
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
-Block = tuple[list[int], Sequence[float]]
+DOCNUM = np.int64
+Postings = tuple[np.ndarray, np.ndarray]  # (docnums, weights)
+# A byte of the lengths column -> the length it stands for (Whoosh's lossy one-byte code).
+_BYTE_LENGTHS = np.array([byte_to_length(code) for code in range(256)], dtype=np.int64)
+_BLOCK_SIZE = struct.Struct("!i")  # a postings block's byte length, negative for the last one
 
 
-def term_blocks(reader: IndexReader, fieldname: str, text: str) -> Iterator[Block]:
-    """The postings of a term, block by block: (docnums, weights), two lists of equal length.
+def term_postings(reader: IndexReader, fieldname: str, text: str) -> Postings:
+    """The postings of a term as two arrays of equal length: docnums (the reader's, segment
+    offsets added, increasing) and weights (term frequencies; 1.0 for fields without).
 
-    Docnums are the reader's (segment offsets added), in increasing order; weights are term
-    frequencies (1.0 for fields without). Deleted documents are included: filter them out.
+    Deleted documents are included (filter them out), so the term's document frequency as
+    Whoosh counts it (BM25's) is the arrays' length.
     """
+    docnums: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    tbytes = reader.schema[fieldname].to_bytes(text)
     for leaf, offset in reader.leaf_readers():
-        if (fieldname, text) not in leaf:
+        terms = leaf._terms
+        if not isinstance(terms, W3TermsReader):
+            raise TypeError(f"not a whoosh3 segment: {leaf!r}")
+        try:  # one look-up of the term per segment
+            start, length = terms.term_info(fieldname, tbytes).extent()
+        except TermNotFound:
             continue
-        matcher = _unfiltered(leaf.postings(fieldname, text))
-        if not isinstance(matcher, W3LeafMatcher):  # another codec: the public walk
-            pairs = list(matcher.items_as("weight"))
-            yield [offset + d for d, _ in pairs], [w for _, w in pairs]
-            continue
-        while matcher.is_active():
-            yield _block(matcher, offset)
-            matcher._next_block()
+        if isinstance(length, tuple):  # 2.7.5 unpacks the length as a 1-tuple
+            (length,) = length
+        found = _read_postings(terms._postfile, start, length)
+        if found[0].size:
+            docnums.append(found[0] + offset)
+            weights.append(found[1])
+    if not docnums:
+        return np.empty(0, dtype=DOCNUM), np.empty(0, dtype=np.float64)
+    if len(docnums) == 1:
+        return docnums[0], weights[0]
+    return np.concatenate(docnums), np.concatenate(weights)
 
 
-def field_lengths(reader: IndexReader, fieldname: str) -> list[int]:
+def field_lengths(reader: IndexReader, fieldname: str) -> np.ndarray:
     """Every document's length in `fieldname` (in terms), indexed by docnum; 0 when absent."""
-    lengths: list[int] = []
+    lengths: list[np.ndarray] = []
     for leaf, _ in reader.leaf_readers():
         column = leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
         if column is None:
-            lengths += [0] * leaf.doc_count_all()
+            lengths.append(np.zeros(leaf.doc_count_all(), dtype=np.int64))
         else:
-            lengths += map(byte_to_length, column)
-    return lengths
+            lengths.append(_column_lengths(column, leaf.doc_count_all()))
+    if not lengths:
+        return np.zeros(0, dtype=np.int64)
+    return np.concatenate(lengths)
 
 
-def _unfiltered(matcher: Matcher) -> Matcher:
-    """The on-disk matcher under a segment's deletion filter."""
-    while isinstance(matcher, FilterMatcher):
-        matcher = matcher.child
-    return matcher
+def _column_lengths(column, doc_count: int) -> np.ndarray:
+    """A lengths column read in one piece: one byte per document up to the last one written
+    (the rest are 0), each decoded through the table of the 256 lengths."""
+    codes = np.zeros(doc_count, dtype=np.uint8)
+    written = min(column._count, doc_count)
+    codes[:written] = np.frombuffer(column._dbfile.get(column._basepos, written), dtype=np.uint8)
+    return _BYTE_LENGTHS[codes]
 
 
-def _block(matcher: W3LeafMatcher, offset: int) -> Block:
-    """The block a leaf matcher stands on, decoded in bulk (its `_read_ids` is a generator)."""
-    matcher._read_data()
-    ids, weights = matcher._data[0], matcher._data[1]
-    if matcher._byteids:
-        raise TypeError("term-vector blocks hold no docnums")
-    docnums = list(accumulate(ids, initial=offset))[1:]
-    count = matcher._blocklength
-    if weights is None:
-        return docnums, [1.0] * count
-    if isinstance(weights, float):
-        return docnums, [weights] * count
-    return docnums, weights
+def _read_postings(postfile, offset: int, length: int) -> Postings:
+    """A segment's postings of one term, read in one piece and decoded block by block in
+    memory (Whoosh's matcher makes tens of small reads per block and decodes ids one at a
+    time); the blocks' delta-coded ids joined into one array."""
+    data = postfile.get(offset, length)
+    if data[:4] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError(f"no postings at {offset}")
+    stream, view = io.BytesIO(data), memoryview(data)
+    deltas: list[int] = []
+    weights: list[float] = []
+    position, last = 4, 0  # last: the previous block's last id (a block's ids count from 0)
+    while position < length:
+        (size,) = _BLOCK_SIZE.unpack_from(data, position)
+        end = position + _BLOCK_SIZE.size + abs(size)
+        stream.seek(position + _BLOCK_SIZE.size)
+        count, last_id, _, compression, _, _ = pickle.load(stream)
+        block = view[stream.tell() : end]
+        ids, block_weights, _ = pickle.loads(zlib.decompress(block) if compression else block)
+        start = len(deltas)
+        deltas += ids
+        deltas[start] -= last
+        last = last_id
+        if block_weights is None:
+            weights += [1.0] * count
+        elif isinstance(block_weights, float):
+            weights += [block_weights] * count
+        else:
+            weights += block_weights
+        if size < 0:  # the last block
+            break
+        position = end
+    return np.cumsum(np.array(deltas, dtype=DOCNUM)), np.array(weights, dtype=np.float64)
 
 
 def write_segment(

@@ -2,12 +2,12 @@
 
 Whoosh answers a query by walking a tree of matchers document by document, in pure Python;
 on words found in most releases that costs tens of milliseconds. Here each term's postings
-are read once per snapshot, block by block, into a ``{docnum: BM25 weight}`` dict, and a query
-is set algebra on those dicts (intersections for AND, unions for OR, differences for NOT),
-which Python runs at C speed. A phrase is the intersection of its word pairs, indexed as terms
-of their own in the ``pairs`` field, so no positions are read. Whoosh remains the index and
-reads the postings (in bulk through `indexer.engine`, the one module that knows Whoosh's
-internals); only the evaluation of the common query shapes is ours.
+are read once per snapshot as arrays, weighed as arrays (numpy) and kept as a ``{docnum: BM25
+weight}`` dict, and a query is set algebra on those dicts (intersections for AND, unions for
+OR, differences for NOT), which Python runs at C speed. A phrase is the intersection of its
+word pairs, indexed as terms of their own in the ``pairs`` field, so no positions are read.
+Whoosh remains the index and reads the postings (in bulk through `indexer.engine`, the one
+module that knows Whoosh's internals); only the evaluation of the common query shapes is ours.
 """
 
 from __future__ import annotations
@@ -18,10 +18,11 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from itertools import islice, pairwise
 
+import numpy as np
 from whoosh import query
 
 from indexer.analysis import analyze, pair_term
-from indexer.engine import field_lengths, term_blocks
+from indexer.engine import field_lengths, term_postings
 from indexer.schema import PAIRS_FIELD
 
 Scores = dict[int, float]
@@ -32,16 +33,23 @@ CACHE_POSTINGS = 1_000_000  # postings kept in memory per snapshot (about 100 MB
 
 
 class Postings:
-    """Per-snapshot cache of each term's BM25 weights, shared by every request thread."""
+    """Per-snapshot cache of each term's BM25 weights, shared by every request thread.
+
+    A term is read as arrays (`indexer.engine.term_postings`) and weighed as arrays: BM25 over
+    a whole postings list is a few vector operations instead of one Python step per posting.
+    """
 
     def __init__(self, reader, live: Iterable[int]) -> None:
         self.reader = reader
         self.live = frozenset(live)
         self.doc_count = max(1, len(self.live))
+        docnums = np.fromiter(self.live, dtype=np.int64, count=len(self.live))
+        size = max(reader.doc_count_all(), int(docnums.max(initial=-1)) + 1)
+        self._alive = np.zeros(size, dtype=bool)  # by docnum: whether the snapshot holds it
+        self._alive[docnums] = True
         self._terms: OrderedDict[tuple[str, str], Scores] = OrderedDict()
         self._size = 0
-        self._lengths: dict[str, list[int]] = {}
-        self._norms: dict[str, list[float]] = {}
+        self._norms: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
 
     def scores(self, fieldname: str, text: str) -> Scores:
@@ -61,37 +69,25 @@ class Postings:
         return found
 
     def _read(self, fieldname: str, text: str) -> Scores:
-        reader = self.reader
-        if fieldname not in reader.schema or (fieldname, text) not in reader:
+        if fieldname not in self.reader.schema:
             return {}
-        df = reader.doc_frequency(fieldname, text)
+        docnums, tfs = term_postings(self.reader, fieldname, text)
+        df = docnums.size  # deleted documents included, as Whoosh counts it
         idf = math.log(1 + (self.doc_count - df + 0.5) / (df + 0.5))
-        scale = idf * (K1 + 1)
-        norms = self.norms(fieldname)
-        live = self.live
-        return {
-            d: scale * tf / (tf + norms[d])
-            for docnums, tfs in term_blocks(reader, fieldname, text)
-            for d, tf in zip(docnums, tfs, strict=True)
-            if d in live
-        }
+        live = self._alive[docnums]
+        docnums, tfs = docnums[live], tfs[live]
+        weights = idf * (K1 + 1) * tfs / (tfs + self.norms(fieldname)[docnums])
+        return dict(zip(docnums.tolist(), weights.tolist(), strict=True))
 
-    def norms(self, fieldname: str) -> list[float]:
+    def norms(self, fieldname: str) -> np.ndarray:
         """BM25's length normalisation of every document in `fieldname`, computed once."""
         norms = self._norms.get(fieldname)
         if norms is None:
             average = (self.reader.field_length(fieldname) / self.doc_count) or 1.0
-            norms = [K1 * (1 - B + B * n / average) for n in self.lengths(fieldname)]
+            lengths = field_lengths(self.reader, fieldname)
+            norms = K1 * (1 - B + B * lengths / average)
             self._norms[fieldname] = norms
         return norms
-
-    def lengths(self, fieldname: str) -> list[int]:
-        """Every document's length in `fieldname`, read in bulk once."""
-        lengths = self._lengths.get(fieldname)
-        if lengths is None:
-            lengths = field_lengths(self.reader, fieldname)
-            self._lengths[fieldname] = lengths
-        return lengths
 
 
 def evaluate(q: query.Query, postings: Postings, searcher) -> Scores:

@@ -11,13 +11,13 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, TEXT, Schema
 from whoosh.reading import IndexReader
 
-from indexer.engine import field_lengths, term_blocks
+from indexer.engine import field_lengths, term_postings
 from indexer.indexing import update_index
 from indexer.store import IndexStore
 
 BLOCK = 128  # Whoosh 3's postings per block: more documents than this span several blocks
 PRIVATE = re.compile(
-    r"\._(read_data|blocklength|next_block|perdoc|cached_reader|btexts|byteids|read_ids)"
+    r"\._(read_data|blocklength|next_block|perdoc|cached_reader|btexts|byteids|read_ids|postfile)"
     r"|\b_lenfield\b|\b_NullQuery\b"
 )
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,19 +25,22 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def reader(tmp_path_factory: pytest.TempPathFactory) -> IndexReader:
-    """Three segments (no merging), deletions in two, a term in more than two blocks."""
-    schema = Schema(id=ID(stored=True, unique=True), body=TEXT, tags=KEYWORD, kind=ID)
+    """Three segments (no merging), deletions in two, a term in more than two blocks, a field
+    that the last documents of a segment lack."""
+    schema = Schema(id=ID(stored=True, unique=True), body=TEXT, tags=KEYWORD, kind=ID, note=TEXT)
     ix = whoosh_index.create_in(tmp_path_factory.mktemp("engine"), schema)
     number = 0
     for segment in range(3):
         writer = ix.writer()
         for _ in range(2 * BLOCK + 7):
             words = ["lune"] * (1 + number % 5) + ["mars"] * (number % 3 == 0)
+            note = {"note": "essai " * (number % 4)} if number % 3 == 0 else {}
             writer.add_document(
                 id=str(number),
                 body=" ".join(words + ["orbite"] * (number % 7)),
                 tags="sonde" if number % 2 else "sonde,satellite",
                 kind="communique",
+                **note,
             )
             number += 1
         writer.commit(merge=False)
@@ -62,10 +65,10 @@ def public_postings(reader: IndexReader, fieldname: str, text: str) -> list[tupl
 
 
 def adapter_postings(reader: IndexReader, fieldname: str, text: str) -> list[tuple[int, float]]:
-    pairs = []
-    for docnums, weights in term_blocks(reader, fieldname, text):
-        assert len(docnums) == len(weights)
-        pairs += zip(docnums, weights, strict=True)
+    docnums, weights = term_postings(reader, fieldname, text)
+    assert docnums.shape == weights.shape and docnums.ndim == 1
+    assert docnums.dtype.kind == "i" and weights.dtype.kind == "f"
+    pairs = zip(docnums.tolist(), weights.tolist(), strict=True)
     return [(d, w) for d, w in pairs if not reader.is_deleted(d)]
 
 
@@ -78,26 +81,26 @@ def adapter_postings(reader: IndexReader, fieldname: str, text: str) -> list[tup
         ("tags", "sonde"),  # one weight for the whole block
         ("kind", "communique"),  # a field without frequencies
         ("body", "absent"),
+        ("note", "essai"),  # not in the last documents of a segment
     ],
 )
 def test_postings_and_weights_are_whooshs(reader: IndexReader, fieldname: str, text: str) -> None:
     assert adapter_postings(reader, fieldname, text) == public_postings(reader, fieldname, text)
+    docnums, _ = term_postings(reader, fieldname, text)  # deleted documents included
+    assert docnums.size == reader.doc_frequency(fieldname, text)
 
 
-def test_blocks_are_whooshs_blocks(reader: IndexReader) -> None:
-    blocks = list(term_blocks(reader, "body", "lune"))
-    assert len(blocks) > 3
-    assert all(0 < len(docnums) <= BLOCK for docnums, _ in blocks)
-    docnums = [d for block, _ in blocks for d in block]
-    assert docnums == sorted(docnums) == list(range(reader.doc_count_all()))
+def test_every_block_of_every_segment_is_read(reader: IndexReader) -> None:
+    docnums, _ = term_postings(reader, "body", "lune")
+    assert reader.doc_count_all() > 3 * BLOCK  # so several blocks per segment
+    assert docnums.tolist() == list(range(reader.doc_count_all()))  # deleted ones included
 
 
-@pytest.mark.parametrize("fieldname", ["body", "tags", "kind", "id"])
+@pytest.mark.parametrize("fieldname", ["body", "tags", "kind", "id", "note"])
 def test_field_lengths_are_whooshs(reader: IndexReader, fieldname: str) -> None:
     lengths = field_lengths(reader, fieldname)
-    assert len(lengths) == reader.doc_count_all()
     expected = [reader.doc_field_length(d, fieldname) or 0 for d in range(reader.doc_count_all())]
-    assert lengths == expected
+    assert lengths.tolist() == expected
 
 
 def test_orbites_own_index_reads_as_whoosh_reads_it(seed_corpus: Path, index_dir: Path) -> None:
@@ -108,7 +111,7 @@ def test_orbites_own_index_reads_as_whoosh_reads_it(seed_corpus: Path, index_dir
             expected = [
                 reader.doc_field_length(d, fieldname) or 0 for d in range(reader.doc_count_all())
             ]
-            assert field_lengths(reader, fieldname) == expected
+            assert field_lengths(reader, fieldname).tolist() == expected
             for text in list(reader.field_terms(fieldname))[:40]:
                 found = adapter_postings(reader, fieldname, text)
                 assert found == public_postings(reader, fieldname, text), (fieldname, text)
