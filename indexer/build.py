@@ -85,35 +85,60 @@ def build_in_workers(
     """
     jobs = batches(files)
     scratch = directory / SCRATCH
-    pool: list[_Worker] = []
     added, skipped, done = 0, [], 0
     try:
-        for number in range(min(workers, len(jobs))):
-            pool.append(_Worker(scratch / str(number), gazetteer))
-        queue = iter(enumerate(jobs))
-        for worker in pool:
-            worker.send(next(queue, None))
-        pending: dict[int, BatchResult] = {}
-        next_number = 0
-        while next_number < len(jobs):
-            for worker in _ready([w for w in pool if w.busy]):
-                result = worker.receive()
-                pending[result.number] = result
-                worker.send(next(queue, None))
-            while next_number in pending:
-                result = pending.pop(next_number)
+        results = in_workers(run_batch, list(enumerate(jobs)), gazetteer, workers, scratch)
+        with contextlib.closing(results):
+            for result, batch in zip(results, jobs, strict=True):
                 if result.segment is not None:
                     adopt_segments(ix, result.scratch, [result.segment])
                 added += result.added
                 skipped += result.skipped
-                done += len(jobs[next_number])
-                next_number += 1
+                done += len(batch)
                 committed(done, len(files))
         return added, skipped
     finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def in_workers(
+    task: Callable[..., object],
+    jobs: list[tuple],
+    gazetteer: Gazetteer,
+    workers: int,
+    scratch: Path,
+) -> Iterator[object]:
+    """`task(*job, gazetteer, worker_scratch)` for every job, run by up to `workers` worker
+    processes; the results come back in the order of `jobs`, whatever the timing.
+
+    `task` is a module-level function (it travels by name); each worker has a scratch
+    folder of its own under `scratch`. Close the iterator to stop the workers early.
+    """
+    pool: list[_Worker] = []
+    try:
+        for number in range(min(workers, len(jobs))):
+            pool.append(_Worker(scratch / str(number), gazetteer))
+        queue = iter(enumerate(jobs))
+
+        def next_job() -> tuple | None:
+            item = next(queue, None)
+            return None if item is None else (item[0], task, item[1])
+
+        for worker in pool:
+            worker.send(next_job())
+        pending: dict[int, object] = {}
+        next_number = 0
+        while next_number < len(jobs):
+            for worker in _ready([w for w in pool if w.busy]):
+                number, result = worker.receive()
+                pending[number] = result
+                worker.send(next_job())
+            while next_number in pending:
+                yield pending.pop(next_number)
+                next_number += 1
+    finally:
         for worker in pool:
             worker.stop()
-        shutil.rmtree(scratch, ignore_errors=True)
 
 
 class WorkerFailed(RuntimeError):
@@ -139,20 +164,21 @@ class _Worker:
         self.busy = False
         self._write((scratch, gazetteer, os.getpid()))
 
-    def send(self, job: tuple[int, list[CorpusFile]] | None) -> None:
-        """Give the worker a batch, or None: no more work, end."""
+    def send(self, job: tuple[int, Callable[..., object], tuple] | None) -> None:
+        """Give the worker a job (its number, the task, its arguments), or None: end."""
         self._write(job)
         self.busy = job is not None
 
-    def receive(self) -> BatchResult:
+    def receive(self) -> tuple[int, object]:
+        """The number of the job done, and the task's result."""
         try:
             result = pickle.load(self.process.stdout)
         except (EOFError, OSError, pickle.UnpicklingError) as exc:
             code = self.process.poll()
             raise WorkerFailed(f"an indexing worker ended unexpectedly (code {code})") from exc
         self.busy = False
-        if isinstance(result, OSError):
-            raise result
+        if isinstance(result[1], OSError):
+            raise result[1]
         return result
 
     def stop(self) -> None:
@@ -181,7 +207,7 @@ def _ready(busy: list[_Worker]) -> list[_Worker]:
 
 
 def _work() -> None:
-    """A worker's life: die with the parent, then index the batches it is sent."""
+    """A worker's life: die with the parent, then do the jobs it is sent."""
     jobs, results = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the results stream
     scratch, gazetteer, parent = pickle.load(jobs)
@@ -195,12 +221,12 @@ def _work() -> None:
             return  # no more work, or the parent is gone
         if job is None:
             return
-        number, files = job
+        number, task, args = job
         try:
-            result: BatchResult | OSError = run_batch(number, files, gazetteer, scratch)
+            result = task(*args, gazetteer, scratch)
         except OSError as exc:  # a full disk...: the parent reports it as its own write's
             result = OSError(exc.errno, exc.strerror, exc.filename)
-        pickle.dump(result, results)
+        pickle.dump((number, result), results)
         results.flush()
 
 
@@ -214,7 +240,7 @@ def run_batch(
     documents = []
     for corpus_file in files:
         try:
-            with _budget():
+            with file_budget():
                 release, sha256 = indexing.load_release(corpus_file, gazetteer, skipped)
                 documents.append(indexing.release_fields(release, corpus_file, sha256))
         except SkipFile as exc:
@@ -235,7 +261,7 @@ def _over_time(signum: int, frame: object) -> None:
 
 
 @contextlib.contextmanager
-def _budget() -> Iterator[None]:
+def file_budget() -> Iterator[None]:
     """Run one file's work within its time and memory budgets, or skip it with the reason.
 
     Time is CPU time (user and system, `ITIMER_PROF`): on a machine busy with other work a

@@ -40,6 +40,10 @@ class UserError(click.ClickException):
 
     exit_code = 2
 
+    def __init__(self, message: str) -> None:
+        # Some messages quote a parser's own, which spans lines (PyYAML's): one line it is.
+        super().__init__(" ".join(message.split()))
+
 
 def _folder_option(flag: str, name: str, variable: str, default: str, help: str) -> Callable:
     """An option naming a folder, defaulting to an environment variable, then to `default`."""

@@ -27,10 +27,16 @@ class Facts(NamedTuple):
     size: int
     mtime_ns: int
     embargo: float | None = None  # POSIX time the embargo ends, for the visibility rule
+    # Digest of the release's Whoosh document: a gazetteer change rewrites a release only when
+    # its document differs (None in indexes written before it was recorded).
+    digest: str | None = None
 
 
-def release_facts(release: Release, sha256: str, size: int, mtime_ns: int) -> Facts:
-    """A release's `Facts`, with the fingerprint of the file it was read from."""
+def release_facts(
+    release: Release, sha256: str, size: int, mtime_ns: int, digest: str | None = None
+) -> Facts:
+    """A release's `Facts`, with the fingerprint of the file it was read from and the digest
+    of its Whoosh document."""
     date, embargo = release.date, release.embargo
     return Facts(
         release.id,
@@ -41,6 +47,7 @@ def release_facts(release: Release, sha256: str, size: int, mtime_ns: int) -> Fa
         size,
         mtime_ns,
         embargo.timestamp() if embargo else None,
+        digest,
     )
 
 

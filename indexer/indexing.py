@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import math
 import os
 import time
@@ -14,7 +16,7 @@ from whoosh.index import Index
 from whoosh.reading import SegmentReader, TermNotFound
 from whoosh.writing import IndexWriter
 
-from indexer.build import build_in_workers, worker_count
+from indexer.build import BATCH, SCRATCH, build_in_workers, file_budget, in_workers, worker_count
 from indexer.corpus import CorpusChanges, CorpusFile, Skipped, scan_corpus, scan_paths
 from indexer.facts import FACTS_FIELD, Facts, read_facts, release_facts
 from indexer.gazetteer import Gazetteer
@@ -26,8 +28,11 @@ from indexer.schema import SCHEMA_VERSION, entity_key
 from indexer.store import IndexIncompatible, IndexStore, write_error
 
 Progress = Callable[[int, int], None]
-# Files from which a full build runs in worker processes (see `_rebuild`).
+# Files to read from which a run reads them in worker processes (see `_rebuild`, `_prepare`).
 PARALLEL_FROM = 200
+# One file of an update's plan: what it is (added, updated, touched, recheck), the file, and
+# the digest of its indexed document (for a recheck: a gazetteer change).
+Planned = tuple[str, CorpusFile, str | None]
 # A file whose size or date changes between two looks is being written: looked at again this
 # many times, this many seconds apart, then left for the next run.
 SETTLE_LOOKS = 5
@@ -73,7 +78,8 @@ def update_index(
     Without them the whole corpus is scanned.
 
     A full rebuild happens when asked, when there is no index yet, and when the index was
-    written by another schema version or with another gazetteer (metadata would differ).
+    written by another schema version. After a change of the gazetteer every release is read
+    again and only those whose document differs are rewritten (`updated`).
     A write that fails (full disk, read-only or vanished folder) raises IndexWriteError and
     leaves the index folder as the last commit left it.
     """
@@ -84,18 +90,19 @@ def update_index(
             if store.exists():
                 store.remove_uncommitted(store.current.resolve())
             gazetteer = Gazetteer.load(corpus)
-            ix = None if full else _open_current(store, gazetteer)
+            ix = None if full else _open_current(store)
+            meta = None if ix is None else store.read_meta().at(ix.latest_generation())
             if ix is None:
                 files, skipped = scan_corpus(corpus)
                 summary = _rebuild(store, files, gazetteer, progress)
-            elif paths is not None:
+            elif paths is not None and meta.gazetteer == gazetteer.fingerprint:
                 changes = scan_paths(corpus, paths)
                 skipped = changes.skipped
-                summary = _update(store, ix, changes, gazetteer, progress)
-            else:
+                summary = _update(store, ix, changes, gazetteer, meta.gazetteer, progress)
+            else:  # the whole corpus: asked, or every release to read again for the gazetteer
                 files, skipped = scan_corpus(corpus)
                 changes = CorpusChanges(files, [], None, set())
-                summary = _update(store, ix, changes, gazetteer, progress)
+                summary = _update(store, ix, changes, gazetteer, meta.gazetteer, progress)
     except OSError as exc:
         if exc.filename is not None and not _inside(Path(os.fsdecode(exc.filename)), store.root):
             raise  # not the index's folder: the corpus or its gazetteer
@@ -109,12 +116,11 @@ def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def _open_current(store: IndexStore, gazetteer: Gazetteer) -> Index | None:
-    """The live index, or None when it must be rebuilt (missing, other schema or gazetteer)."""
+def _open_current(store: IndexStore) -> Index | None:
+    """The live index, or None when it must be rebuilt (missing, other schema, damaged)."""
     if not store.exists():
         return None
-    meta = store.read_meta()
-    if meta.schema_version != SCHEMA_VERSION or meta.gazetteer != gazetteer.fingerprint:
+    if store.read_meta().schema_version != SCHEMA_VERSION:
         return None
     try:
         return store.open()
@@ -151,8 +157,9 @@ def _rebuild(
             )
         else:
             with store.writer(ix, limitmb=256) as writer:
-                plan = [("added", f) for f in files.values()]
-                _commit(writer, plan, [], gazetteer, summary, progress)
+                plan = [("added", f, None) for f in files.values()]
+                _apply(writer, plan, [], gazetteer, summary, progress)
+                writer.commit()
         store.write_meta(directory, gazetteer.fingerprint)
         store.publish(directory)
     except BaseException:
@@ -168,51 +175,78 @@ def _update(
     ix: Index,
     changes: CorpusChanges,
     gazetteer: Gazetteer,
+    indexed_with: str,
     progress: Progress | None,
 ) -> IndexSummary:
-    """Bring the index in line with `changes` (with the whole corpus when their ids are None)."""
+    """Bring the index in line with `changes` (with the whole corpus when their ids are None).
+
+    When the index was written with another gazetteer (`indexed_with` is its fingerprint),
+    every release is read again and rewritten only if its Whoosh document differs; the new
+    fingerprint is recorded for the commit that does it, even when nothing changed (a new
+    alias may name no release yet, and searches must know it).
+    """
     files = changes.files
+    recheck = indexed_with != gazetteer.fingerprint
     with ix.reader() as reader:
         if changes.ids is None:
             indexed = {facts.id: facts for _, facts in read_facts(reader)}
         else:
             indexed = dict(_indexed_facts(reader, changes.ids, changes.folders))
     summary = IndexSummary()
-    plan: list[tuple[str, CorpusFile]] = []
+    plan: list[Planned] = []
     for doc_id, corpus_file in files.items():
         facts = indexed.get(doc_id)
         if facts is None:
-            plan.append(("added", corpus_file))
+            plan.append(("added", corpus_file, None))
         elif (facts.size, facts.mtime_ns) == (corpus_file.size, corpus_file.mtime_ns):
-            summary.unchanged += 1
+            if recheck:
+                plan.append(("recheck", corpus_file, facts.digest))
+            else:
+                summary.unchanged += 1
         elif _same_content(corpus_file, facts):
-            plan.append(("unchanged", corpus_file))  # touched, same content: record the new stat
+            # Touched, same content: record the new stat (on a recheck, if it is rewritten).
+            plan.append(
+                ("recheck", corpus_file, facts.digest)
+                if recheck
+                else ("touched", corpus_file, None)
+            )
         else:
-            plan.append(("updated", corpus_file))
+            plan.append(("updated", corpus_file, None))
     removed = [doc_id for doc_id in indexed if doc_id not in files]  # the changes' ids only
-    if plan or removed:
+    if plan or removed or recheck:
+        current = store.current.resolve()
         with store.writer(ix, limitmb=128) as writer:
             writer.mergetype = merge_tail
-            _commit(writer, plan, removed, gazetteer, summary, progress)
-        store.write_meta(store.current.resolve(), gazetteer.fingerprint)
+            _apply(writer, plan, removed, gazetteer, summary, progress)
+            # Before the commit, valid from it on: a commit that fails leaves the old one.
+            previous = indexed_with if recheck else None
+            store.write_meta(current, gazetteer.fingerprint, writer.generation, previous)
+            writer.commit()
     return summary
 
 
 # Segments merged at once, and the ratio of sizes between merge levels.
 MERGE_FACTOR = 8
+# Segments of this level or above (64 releases and more: a full build's batches, a large
+# update) are never merged by an incremental commit: Whoosh merges at ~20 ms of CPU per
+# release, so merging eight of a build's batches cost the next one-file change ~50 s of CPU.
+MERGE_LEVELS = 2
 
 
 def merge_tail(writer: IndexWriter, segments: list) -> list:
-    """Whoosh merge policy: merge the last MERGE_FACTOR segments when they are of one size level.
+    """Whoosh merge policy: merge the last MERGE_FACTOR segments when they are small and of
+    one size level.
 
     Segments keep their order and the leading ones are never rewritten, so the docnums of
     everything before the tail survive a commit (snapshots derive from the previous one) and
-    a commit costs the change: each document is rewritten about log8(N) times in all, where
-    Whoosh's own policy sorts segments by size and may rewrite the whole index at once.
+    a commit costs the change: it merges at most MERGE_FACTOR segments of fewer than 64
+    releases, where Whoosh's own policy sorts segments by size and may rewrite the whole
+    index at once. Small commits end up as segments of 64 to 504 releases, never rewritten
+    again (`orbite index --full` rewrites everything).
     """
     tail = segments[-MERGE_FACTOR:]
     levels = {_level(s.doc_count()) for s in tail}
-    if len(tail) < MERGE_FACTOR or len(levels) > 1:
+    if len(tail) < MERGE_FACTOR or len(levels) > 1 or max(levels) >= MERGE_LEVELS:
         return segments
     for segment in tail:
         with SegmentReader(writer.storage, writer.schema, segment) as reader:
@@ -243,15 +277,15 @@ def _text(term: str | bytes) -> str:
     return term.decode("utf-8") if isinstance(term, bytes) else term
 
 
-def _commit(
+def _apply(
     writer: IndexWriter,
-    plan: list[tuple[str, CorpusFile]],
+    plan: list[Planned],
     removed: list[str],
     gazetteer: Gazetteer,
     summary: IndexSummary,
     progress: Progress | None,
 ) -> None:
-    """Apply a plan in one commit (a failure is undone by `IndexStore.writer`).
+    """Write a plan, to be committed by the caller (a failure is undone by `IndexStore.writer`).
 
     A file that cannot be read is skipped with its reason; if it was indexed before, its last
     good version stays searchable until the file is readable again or deleted.
@@ -259,21 +293,75 @@ def _commit(
     for doc_id in removed:
         writer.delete_by_term("id", doc_id)
     summary.removed = len(removed)
-    for done, (outcome, corpus_file) in enumerate(plan, 1):
-        try:
-            release, sha256 = load_release(corpus_file, gazetteer, summary.skipped)
-        except SkipFile as exc:
-            summary.skipped.append(Skipped(corpus_file.source, exc.reason))
-        else:
-            fields = release_fields(release, corpus_file, sha256)
+    for done, (outcome, fields) in enumerate(_prepare(plan, gazetteer, summary, writer), 1):
+        if fields is not None:
             if outcome == "added":
                 writer.add_document(**fields)
             else:
                 writer.update_document(**fields)
-            setattr(summary, outcome, getattr(summary, outcome) + 1)
+        if outcome is not None:
+            counted = "unchanged" if outcome == "touched" else outcome
+            setattr(summary, counted, getattr(summary, counted) + 1)
         if progress:
             progress(done, len(plan))
-    writer.commit()
+
+
+Prepared = tuple[str | None, dict[str, object] | None]
+
+
+def _prepare(
+    plan: list[Planned], gazetteer: Gazetteer, summary: IndexSummary, writer: IndexWriter
+) -> Iterator[Prepared]:
+    """For each planned file, in order: its outcome (None: skipped, with its reason added to
+    the summary) and the Whoosh document to write (None: nothing to write).
+
+    Many files are read and analysed by worker processes over every core (`indexer.build`),
+    each within its budgets; a few in this process, where starting workers costs more.
+    """
+    if len(plan) < PARALLEL_FROM:
+        for item in plan:
+            try:
+                yield prepare_file(item, gazetteer, summary.skipped)
+            except SkipFile as exc:
+                summary.skipped.append(Skipped(item[1].source, exc.reason))
+                yield None, None
+        return
+    jobs = [(plan[i : i + BATCH],) for i in range(0, len(plan), BATCH)]
+    scratch = Path(writer.storage.folder) / SCRATCH  # the workers write nothing there
+    results = in_workers(prepare_batch, jobs, gazetteer, worker_count(), scratch)
+    with contextlib.closing(results):
+        for prepared, skipped in results:
+            summary.skipped += skipped
+            yield from prepared
+
+
+def prepare_batch(
+    plan: list[Planned], gazetteer: Gazetteer, scratch: Path
+) -> tuple[list[Prepared], list[Skipped]]:
+    """What a worker does with part of a plan: each file within its budgets."""
+    prepared: list[Prepared] = []
+    skipped: list[Skipped] = []
+    for item in plan:
+        try:
+            with file_budget():
+                prepared.append(prepare_file(item, gazetteer, skipped))
+        except SkipFile as exc:
+            skipped.append(Skipped(item[1].source, exc.reason))
+            prepared.append((None, None))
+    return prepared, skipped
+
+
+def prepare_file(item: Planned, gazetteer: Gazetteer, left_out: list[Skipped]) -> Prepared:
+    """Read and analyse one planned file: its outcome and the document to write, if any (a
+    recheck whose document is the one indexed writes nothing: it is unchanged)."""
+    outcome, corpus_file, digest = item
+    release, sha256 = load_release(corpus_file, gazetteer, left_out)
+    fields = release_fields(release, corpus_file, sha256)
+    if outcome == "recheck":
+        if Facts(*fields[FACTS_FIELD]).digest == digest:
+            return "unchanged", None
+        return "updated", fields
+    return outcome, fields
 
 
 def load_release(
@@ -339,10 +427,14 @@ def release_fields(release: Release, corpus_file: CorpusFile, sha256: str) -> di
         "agencies": list(release.agencies),
         "missions": list(release.missions),
         "embargo": release.embargo.isoformat() if release.embargo else None,
-        FACTS_FIELD: tuple(release_facts(release, sha256, corpus_file.size, corpus_file.mtime_ns)),
     }
     if date:
         fields["year"] = str(date.year)
+    digest = hashlib.blake2b(
+        json.dumps(fields, sort_keys=True, ensure_ascii=False).encode("utf-8"), digest_size=16
+    ).hexdigest()
+    stat = corpus_file.size, corpus_file.mtime_ns
+    fields[FACTS_FIELD] = tuple(release_facts(release, sha256, *stat, digest))
     return fields
 
 

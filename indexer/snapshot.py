@@ -303,7 +303,7 @@ class SearchIndex:
     def _open(self) -> Snapshot:
         generation = self.store.generation()
         ix = self.store.open(any_version=self.store.building() is not None)
-        meta = self.store.read_meta()
+        meta = self.store.read_meta().at(ix.latest_generation())
         previous = self._snapshot
         if previous is not None and previous.gazetteer.fingerprint == meta.gazetteer:
             gazetteer = previous.gazetteer

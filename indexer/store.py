@@ -23,7 +23,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from whoosh.filedb.filestore import FileStorage
@@ -86,17 +86,32 @@ def write_error(root: Path, exc: OSError) -> IndexWriteError:
 
 @dataclass(frozen=True)
 class IndexMeta:
-    """What Orbite records beside the Whoosh files of a generation."""
+    """What Orbite records beside the Whoosh files of a generation.
+
+    The gazetteer fingerprint is written before the commit it belongs to lands: it holds from
+    the table of contents numbered `since` on, and `previous` before it. A commit that fails
+    or is killed leaves `previous` in force, so the next run re-extracts the metadata again.
+    """
 
     schema_version: int
     gazetteer: str
     indexed_at: str
+    since: int = 0
+    previous: str | None = None
+
+    def at(self, generation: int) -> IndexMeta:
+        """The metadata as of the commit numbered `generation` (Whoosh's TOC generation)."""
+        if self.previous is not None and generation < self.since:
+            return replace(self, gazetteer=self.previous, since=0, previous=None)
+        return replace(self, since=0, previous=None)
 
     def to_dict(self) -> dict[str, object]:
         return {
             "schema_version": self.schema_version,
             "gazetteer": self.gazetteer,
             "indexed_at": self.indexed_at,
+            "since": self.since,
+            "previous": self.previous,
         }
 
 
@@ -122,15 +137,24 @@ class IndexStore:
         path = (directory or self.current) / META_FILE
         try:
             data = json.loads(path.read_text("utf-8"))
-            return IndexMeta(data["schema_version"], data["gazetteer"], data["indexed_at"])
+            return IndexMeta(
+                data["schema_version"],
+                data["gazetteer"],
+                data["indexed_at"],
+                int(data.get("since", 0)),
+                data.get("previous"),
+            )
         except FileNotFoundError as exc:
             raise IndexMissing(f"no index in {self.root}: run `orbite index` first") from exc
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexIncompatible(f"index metadata in {path} is unreadable ({exc})") from exc
 
-    def write_meta(self, directory: Path, gazetteer: str) -> None:
-        """Record the schema version and gazetteer fingerprint, atomically."""
-        meta = IndexMeta(SCHEMA_VERSION, gazetteer, _now())
+    def write_meta(
+        self, directory: Path, gazetteer: str, since: int = 0, previous: str | None = None
+    ) -> None:
+        """Record the schema version and gazetteer fingerprint, atomically; with `since`, the
+        fingerprint holds from that commit on (`previous` before it), see `IndexMeta`."""
+        meta = IndexMeta(SCHEMA_VERSION, gazetteer, _now(), since, previous)
         tmp = directory / f".{META_FILE}.{uuid.uuid4().hex}"
         try:
             tmp.write_text(json.dumps(meta.to_dict()), "utf-8")

@@ -55,6 +55,31 @@ def test_index_full_rebuilds(capsys, paths) -> None:
     assert (code, json.loads(out)["added"]) == (0, 5)
 
 
+def test_index_after_a_gazetteer_edit_counts_the_releases_it_rewrote(
+    capsys, paths, seed_corpus
+) -> None:
+    orbite(capsys, "index", *paths)
+    (seed_corpus / "gazetteer.yaml").write_text(
+        "missions:\n  - name: Forum ISEF\n    aliases: [ISEF2]\n", "utf-8"
+    )
+    code, out, _ = orbite(capsys, "index", "--json", *paths)
+    assert (code, json.loads(out)) == (
+        0,
+        {"added": 0, "updated": 1, "removed": 0, "unchanged": 4, "skipped": []},
+    )
+    _, out, _ = orbite(capsys, "search", "--mission", "isef2", "--json", *paths)
+    assert [r["id"] for r in json.loads(out)["results"]] == ["002_124b9746335e340f"]
+
+
+def test_a_bad_gazetteer_is_one_line_and_exit_2(capsys, paths, seed_corpus) -> None:
+    orbite(capsys, "index", *paths)
+    (seed_corpus / "gazetteer.yaml").write_text("missions: [", "utf-8")
+    code, out, err = orbite(capsys, "index", "--json", *paths)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"orbite: error: {seed_corpus / 'gazetteer.yaml'}: invalid YAML")
+    assert len(err.strip().splitlines()) == 1
+
+
 def test_environment_variables_choose_the_folders(capsys, seed_corpus, index_dir, monkeypatch):
     monkeypatch.setenv("ORBITE_CORPUS", str(seed_corpus))
     monkeypatch.setenv("ORBITE_INDEX", str(index_dir))

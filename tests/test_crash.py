@@ -271,7 +271,7 @@ def run_killed_at(point: str, *args: str | Path) -> None:
         ("first build", "publish"),  # the generation is complete; `current` not yet swapped
         ("full rebuild", "write_meta"),
         ("full rebuild", "publish"),
-        ("update", "write_meta"),  # the new documents are committed; orbite.json is old
+        ("update", "write_meta"),  # the new documents are written, not yet committed
     ],
 )
 def test_a_writer_killed_at_a_commit_boundary_leaves_a_usable_index(
@@ -288,6 +288,23 @@ def test_a_writer_killed_at_a_commit_boundary_leaves_a_usable_index(
     run_killed_at(point, "index", *full, "--corpus", corpus, "--index", index_dir)
     assert_answers(index_dir, corpus, before)
     assert_completed_by_next_run(index_dir, corpus, 59)
+
+
+def test_a_gazetteer_edit_killed_before_its_commit_is_done_by_the_next_run(
+    tmp_path: Path, index_dir: Path
+) -> None:
+    corpus = tmp_path / "corpus"
+    ids = set(write_releases(corpus, range(30)))
+    update_index(corpus, IndexStore(index_dir))
+    gazetteer = f"missions:\n  - name: Mission Sept\n    aliases: [{marker(7)}]\n"
+    (corpus / "gazetteer.yaml").write_text(gazetteer, "utf-8")
+    run_killed_at("write_meta", "index", "--corpus", corpus, "--index", index_dir)
+    assert_answers(index_dir, corpus, ids)
+    summary = assert_completed_by_next_run(index_dir, corpus, 29)
+    assert (summary["updated"], summary["unchanged"]) == (1, 29)
+    index = SearchIndex(IndexStore(index_dir), corpus)
+    response = search(index, parse_request("", mission=["Mission Sept"]))
+    assert [r["id"] for r in response["results"]] == ["cp-00007"]
 
 
 def test_an_interrupted_full_rebuild_leaves_no_generation_behind(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from pathlib import Path
@@ -12,11 +13,12 @@ from indexer import indexing
 from indexer import store as store_module
 from indexer.corpus import Skipped
 from indexer.facts import read_facts
+from indexer.gazetteer import GazetteerError
 from indexer.indexing import update_index
 from indexer.request import parse_request
 from indexer.search import search
 from indexer.snapshot import SearchIndex
-from indexer.store import IndexStore
+from indexer.store import IndexStore, IndexWriteError
 from tests.corpus_factory import corpus_ids, indexed_ids, marker, write_releases
 
 RELEASE = "Titre du communiqué {n}\n\n3 mars 2021\n\nLa sonde {word} poursuit sa route."
@@ -125,18 +127,131 @@ def test_an_index_of_another_schema_version_is_rebuilt(corpus, index_dir, monkey
     assert store.generation() != old
 
 
-def test_a_new_gazetteer_file_rebuilds_the_metadata(corpus, index_dir) -> None:
+SONDE_ALPHA = "missions:\n  - name: Sonde Alpha\n    aliases: [Alpha]\n"
+
+
+def docnums(index_dir: Path) -> dict[str, int]:
+    """Where each release is in the index: a rewritten release moves to a new docnum."""
+    with IndexStore(index_dir).open().reader() as reader:
+        return {facts.id: docnum for docnum, facts in read_facts(reader)}
+
+
+def ids_with(corpus: Path, index_dir: Path, **filters: list[str]) -> list[str]:
+    index = SearchIndex(IndexStore(index_dir), corpus)
+    return sorted(r["id"] for r in search(index, parse_request("", **filters))["results"])
+
+
+@pytest.fixture(params=["in this process", "in workers"])
+def where(request, monkeypatch) -> str:
+    """Releases read again in this process, or by worker processes (large corpora)."""
+    if request.param == "in workers":
+        monkeypatch.setattr(indexing, "PARALLEL_FROM", 1)
+        monkeypatch.setenv("ORBITE_WORKERS", "2")
+    return request.param
+
+
+GAZETTEER_EDITS = [
+    pytest.param("", SONDE_ALPHA, {"a"}, {"mission": ["Sonde Alpha"]}, ["a"], id="a new mission"),
+    pytest.param(
+        SONDE_ALPHA,
+        "missions:\n  - name: Sonde Alpha\n    aliases: [Alpha, Charlie]\n",
+        {"2020/c"},
+        {"mission": ["Charlie"]},  # the new alias, as a filter, names the mission
+        ["2020/c", "a"],
+        id="an alias added",
+    ),
+    pytest.param(
+        "",
+        "agencies:\n  - name: Agence Bravo\n    aliases: [Bravo]\n",
+        {"b"},
+        {"agency": ["Agence Bravo"]},
+        ["b"],
+        id="a new agency",
+    ),
+    pytest.param(SONDE_ALPHA, "", {"a"}, {"mission": ["Sonde Alpha"]}, [], id="a file removed"),
+]
+
+
+@pytest.mark.parametrize(("before", "after", "rewritten", "filters", "expected"), GAZETTEER_EDITS)
+def test_a_gazetteer_edit_rewrites_only_the_releases_it_changes(
+    corpus, index_dir, where, before, after, rewritten, filters, expected
+) -> None:
+    gazetteer = corpus / "gazetteer.yaml"
+    if before:
+        gazetteer.write_text(before, "utf-8")
     store = IndexStore(index_dir)
     update_index(corpus, store)
-    (corpus / "gazetteer.yaml").write_text(
-        "missions:\n  - name: Sonde Alpha\n    aliases: [Alpha]\n", "utf-8"
+    generation, placed = store.generation(), docnums(index_dir)
+    if after:
+        gazetteer.write_text(after, "utf-8")
+    else:
+        gazetteer.unlink()
+    summary = update_index(corpus, store)
+    assert counts(summary) == dict(
+        added=0, updated=len(rewritten), removed=0, unchanged=3 - len(rewritten)
     )
-    summary = update_index(corpus, store).to_dict()
-    assert summary["added"] == 3
-    assert not any(s["path"] == "gazetteer.yaml" for s in summary["skipped"])
-    index = SearchIndex(store, corpus)
-    response = search(index, parse_request("", mission=["Sonde Alpha"]))
+    assert ids_with(corpus, index_dir, **filters) == expected
+    assert store.generation() == generation  # no rebuild
+    moved = {doc_id for doc_id, docnum in docnums(index_dir).items() if placed[doc_id] != docnum}
+    assert moved == rewritten
+    assert counts(update_index(corpus, store))["unchanged"] == 3  # and it is recorded
+
+
+def test_an_alias_no_release_names_yet_is_known_to_searches(corpus, index_dir) -> None:
+    store = IndexStore(index_dir)
+    (corpus / "gazetteer.yaml").write_text(SONDE_ALPHA, "utf-8")
+    update_index(corpus, store)
+    index = SearchIndex(store, corpus)  # opened before the edit, as a server's is
+    assert search(index, parse_request("", mission=["Zulu"]))["total"] == 0
+    (corpus / "gazetteer.yaml").write_text(SONDE_ALPHA.replace("Alpha]", "Alpha, Zulu]"), "utf-8")
+    assert counts(update_index(corpus, store)) == dict(added=0, updated=0, removed=0, unchanged=3)
+    response = search(index, parse_request("", mission=["Zulu"]))
     assert [r["id"] for r in response["results"]] == ["a"]
+
+
+def test_a_gazetteer_edit_with_file_changes_is_one_run(corpus, index_dir) -> None:
+    store = IndexStore(index_dir)
+    update_index(corpus, store)
+    (corpus / "gazetteer.yaml").write_text(SONDE_ALPHA, "utf-8")
+    (corpus / "d.txt").write_text(RELEASE.format(n=4, word="Alpha"), "utf-8")
+    (corpus / "b.txt").write_text(RELEASE.format(n=2, word="Bravissimo"), "utf-8")
+    (corpus / "2020/c.md").unlink()
+    assert counts(update_index(corpus, store)) == dict(added=1, updated=2, removed=1, unchanged=0)
+    assert ids_with(corpus, index_dir, mission=["Sonde Alpha"]) == ["a", "d"]
+    assert found(corpus, index_dir, "Bravissimo") == ["b"]
+
+
+def test_a_gazetteer_edit_that_fails_is_tried_again_by_the_next_run(
+    corpus, index_dir, monkeypatch
+) -> None:
+    store = IndexStore(index_dir)
+    update_index(corpus, store)
+    (corpus / "gazetteer.yaml").write_text(SONDE_ALPHA, "utf-8")
+    real = IndexStore.write_meta
+
+    def full_disk_at_commit(self, *args, **kwargs) -> None:
+        real(self, *args, **kwargs)  # the new fingerprint is recorded, then the commit fails
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(IndexStore, "write_meta", full_disk_at_commit)
+    with pytest.raises(IndexWriteError):
+        update_index(corpus, store)
+    monkeypatch.undo()
+    assert ids_with(corpus, index_dir, mission=["Sonde Alpha"]) == []  # the index as it was
+    assert counts(update_index(corpus, store))["updated"] == 1
+    assert ids_with(corpus, index_dir, mission=["Sonde Alpha"]) == ["a"]
+
+
+def test_a_bad_gazetteer_is_an_error_that_changes_nothing(corpus, index_dir) -> None:
+    store = IndexStore(index_dir)
+    update_index(corpus, store)
+    placed = docnums(index_dir)
+    (corpus / "gazetteer.yaml").write_text("missions: [", "utf-8")
+    with pytest.raises(GazetteerError, match=r"gazetteer\.yaml: invalid YAML"):
+        update_index(corpus, store)
+    assert docnums(index_dir) == placed
+    (corpus / "gazetteer.yaml").write_text(SONDE_ALPHA, "utf-8")
+    assert counts(update_index(corpus, store))["updated"] == 1
 
 
 def test_a_link_to_a_file_outside_the_corpus_is_skipped(corpus, index_dir, tmp_path) -> None:

@@ -121,13 +121,14 @@ def test_a_burst_of_files_gives_few_reindex_runs(watched: Watched) -> None:
     assert len(watched.updates.summaries) <= 3
 
 
-def test_a_changed_gazetteer_rebuilds_the_index(watched: Watched) -> None:
+def test_a_changed_gazetteer_rewrites_the_releases_it_changes(watched: Watched) -> None:
     watched.write("zeta.txt", release("Accord avec Zetaspace", "Zetaspace rejoint le CNES."))
     watched.wait_for_ids("zetaspace", {"zeta"})
     assert watched.ids("", agency=["Zetaspace"]) == set()
     watched.write("gazetteer.yaml", "agencies:\n  - name: Zetaspace\n")
     watched.wait_for_ids("", {"zeta"}, agency=["Zetaspace"])
-    assert watched.updates.summaries[-1].rebuilt
+    last = watched.updates.summaries[-1]
+    assert (last.rebuilt, last.updated, last.unchanged) == (False, 1, 5)
 
 
 @pytest.mark.parametrize(
