@@ -11,7 +11,7 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, TEXT, Schema
 from whoosh.reading import IndexReader
 
-from indexer.engine import field_lengths, term_postings
+from indexer.engine import adopt_segments, field_lengths, term_postings, write_segment
 from indexer.indexing import update_index
 from indexer.store import IndexStore
 
@@ -115,6 +115,42 @@ def test_orbites_own_index_reads_as_whoosh_reads_it(seed_corpus: Path, index_dir
             for text in list(reader.field_terms(fieldname))[:40]:
                 found = adapter_postings(reader, fieldname, text)
                 assert found == public_postings(reader, fieldname, text), (fieldname, text)
+
+
+def term_infos(reader: IndexReader) -> list[tuple]:
+    """Every term with its statistics (the length bounds included) and its postings."""
+    found = []
+    for fieldname, text in reader.all_terms():
+        info = reader.term_info(fieldname, text)
+        postings = list(reader.postings(fieldname, text).items_as("weight"))
+        statistics = (info.weight(), info.doc_frequency(), info.max_weight())
+        found.append((fieldname, text, statistics, info.min_length(), info.max_length(), postings))
+    return found
+
+
+def test_a_segment_written_for_a_build_reads_as_one_whoosh_writes(tmp_path: Path) -> None:
+    schema = Schema(id=ID(stored=True), body=TEXT, tags=KEYWORD, kind=ID)
+    documents = [
+        {"id": str(n), "body": " ".join(["lune"] * (n % 9) + ["mars"] * (n % 4) + ["orbite"])}
+        | ({"tags": "sonde"} if n % 3 else {})
+        for n in range(2 * BLOCK + 7)
+    ]
+    for folder in ("whoosh", "built"):
+        (tmp_path / folder).mkdir()
+    whooshs = whoosh_index.create_in(tmp_path / "whoosh", schema)
+    with whooshs.writer() as writer:
+        for fields in documents:
+            writer.add_document(**fields)
+    built = whoosh_index.create_in(tmp_path / "built", schema)
+    segment = write_segment(tmp_path / "scratch", schema, documents)
+    adopt_segments(built, tmp_path / "scratch", [segment])
+    with whooshs.reader() as expected, built.reader() as found:
+        assert term_infos(found) == term_infos(expected)
+        for fieldname in ("body", "tags"):
+            assert (
+                field_lengths(found, fieldname).tolist()
+                == field_lengths(expected, fieldname).tolist()
+            )
 
 
 def test_only_the_engine_names_whoosh_internals() -> None:
