@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import functools
 import io
 import logging
 import math
@@ -42,17 +43,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from markdown_it import MarkdownIt
-from pypdf import PdfReader
-from pypdf.errors import FileNotDecryptedError
 
-from indexer import mojibake
-from indexer.mail import parse_eml
 from indexer.normalize import fold, nfc
-from indexer.office import read_docx, read_odt
 from indexer.release import Document
 from indexer.skip import SkipFile
-from indexer.webpage import main_text, without_site_name
+
+# The parsers of each format (markdown-it, pypdf, python-docx, odfpy, trafilatura, ftfy) are
+# imported when a file that needs them is read, not with this module: `orbite index` with
+# nothing changed reads no file, and their imports were most of its time.
 
 # libyaml's loader when PyYAML has it (10x faster), else the pure-Python one.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -72,7 +70,6 @@ _FRONT_MATTER = re.compile(r"---[ \t]*\n(.*?\n)??(?:---|\.\.\.)[ \t]*(?:\n|$)", 
 _WINDOWS_1252 = "".join(
     bytes([byte]).decode("cp1252", errors="ignore") or chr(byte) for byte in range(256)
 )
-_MARKDOWN = MarkdownIt("commonmark").enable("table")
 
 
 def decode_text(data: bytes) -> str:
@@ -261,6 +258,8 @@ class _TextExtractor(HTMLParser):
             text for text_level, text in self.headlines if text in headings and text_level >= level
         ]
         og_title = self.meta.get("og:title")
+        from indexer.webpage import without_site_name
+
         declared = [without_site_name(og_title, site, headings)] if og_title else []
         page_title = self.page_title and without_site_name(self.page_title, site, headings)
         return next(iter(in_content + declared + headings), None) or page_title or None
@@ -325,9 +324,16 @@ def _read_text(data: bytes) -> Document:
     return Document(text=_tidy(decode_text(data)))
 
 
+@functools.cache
+def _markdown():
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark").enable("table")
+
+
 def _read_markdown(data: bytes) -> Document:
     front_matter, body = _split_front_matter(decode_text(data))
-    page = _parse_html(_MARKDOWN.render(body))
+    page = _parse_html(_markdown().render(body))
     return Document(text=page.text(0), front_matter=front_matter)
 
 
@@ -340,6 +346,8 @@ def _read_html(data: bytes) -> Document:
 def _page(html: str) -> tuple[str, str | None, dt.date | None]:
     """The main text, the headline and the declared publication date of a web page (or of an
     e-mail's HTML part); a fragment without `<body>` has no site around it and is read whole."""
+    from indexer.webpage import main_text
+
     page = _parse_html(html)
     level = page.content_level()
     title, text = page.title(level), page.text(level)
@@ -347,6 +355,8 @@ def _page(html: str) -> tuple[str, str | None, dt.date | None]:
 
 
 def _read_eml(data: bytes) -> Document:
+    from indexer.mail import parse_eml
+
     mail = parse_eml(data)
     if mail.plain is not None:
         text, title = _tidy(mail.plain), None
@@ -358,6 +368,9 @@ def _read_eml(data: bytes) -> Document:
 
 
 def _read_pdf(data: bytes) -> Document:
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -383,8 +396,8 @@ _READERS: dict[str, Callable[[bytes], Document]] = {
     ".html": _read_html,
     ".htm": _read_html,
     ".pdf": _read_pdf,
-    ".docx": lambda data: _tidied(read_docx(data)),
-    ".odt": lambda data: _tidied(read_odt(data)),
+    ".docx": lambda data: _tidied(_office().read_docx(data)),
+    ".odt": lambda data: _tidied(_office().read_odt(data)),
     ".eml": _read_eml,
 }
 SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_READERS)
@@ -408,8 +421,16 @@ def read_document(path: Path, data: bytes | None = None) -> Document:
     return document
 
 
+def _office():
+    from indexer import office
+
+    return office
+
+
 def _repaired(document: Document) -> Document:
     """The document with mojibake repaired in its text, title and front matter strings."""
+    from indexer import mojibake
+
     front_matter = {
         key: mojibake.repair(value) if isinstance(value, str) else value
         for key, value in document.front_matter.items()

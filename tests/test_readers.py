@@ -10,6 +10,7 @@ import warnings
 from collections.abc import Callable
 from pathlib import Path
 
+import pypdf
 import pytest
 from pypdf import PdfReader, PdfWriter
 
@@ -386,15 +387,15 @@ def test_pdf_warnings_do_not_escape(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         warnings.warn("xref table repaired", UserWarning, stacklevel=1)
         return PdfReader(stream)
 
-    monkeypatch.setattr(readers, "PdfReader", noisy_reader)
+    monkeypatch.setattr(pypdf, "PdfReader", noisy_reader)  # imported when a PDF is read
     assert read_document(_write(tmp_path, "a.pdf", pdf_bytes(COOPERATION))).text == COOPERATION
 
 
 @pytest.mark.parametrize(
     ("name", "data", "target", "attribute"),
     [
-        pytest.param("a.md", b"# Titre", readers._MARKDOWN, "render", id="markdown"),
-        pytest.param("a.pdf", pdf_bytes(COOPERATION), readers, "PdfReader", id="pdf"),
+        pytest.param("a.md", b"# Titre", readers._markdown(), "render", id="markdown"),
+        pytest.param("a.pdf", pdf_bytes(COOPERATION), pypdf, "PdfReader", id="pdf"),
     ],
 )
 def test_parser_bug_becomes_skip(
