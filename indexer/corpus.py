@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,15 +18,20 @@ SUFFIX_PRECEDENCE = (".md", ".markdown", ".html", ".htm", ".txt", ".docx", ".odt
 _SETTINGS_FILES = (USER_FILE_NAME, synonyms.FILE_NAME)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CorpusFile:
     """A release file found in the corpus, with what tells us whether it changed."""
 
     id: str
     source: str
-    path: Path
+    corpus: Path  # the corpus folder the source is relative to
     size: int
     mtime_ns: int
+
+    @property
+    def path(self) -> Path:
+        # Made when a file is read, not for each file of a scan: pathlib costs more than a stat.
+        return self.corpus / self.source
 
 
 @dataclass(frozen=True)
@@ -48,8 +53,12 @@ def release_id(source: str) -> str:
 
 def scan_corpus(corpus: Path) -> tuple[dict[str, CorpusFile], list[Skipped]]:
     """Walk the corpus recursively, ignoring hidden files and folders and the settings files
-    at its root (gazetteer.yaml, synonyms.yaml)."""
-    return _select(corpus, _walk(corpus))
+    at its root (gazetteer.yaml, synonyms.yaml).
+
+    One `os.scandir` per folder and one `stat` per file (the entry's): `orbite index` with
+    nothing changed is mostly this walk.
+    """
+    return _select(corpus, [(s, e) for s, e in _entries(corpus) if s not in _SETTINGS_FILES])
 
 
 @dataclass
@@ -74,7 +83,7 @@ def scan_paths(corpus: Path, paths: Iterable[Path]) -> CorpusChanges:
     A file's id may be shared by a sibling with another extension, so every sibling of the
     same stem is looked at again, and the precedence of `scan_corpus` decides between them.
     """
-    sources: set[str] = set()
+    sources: dict[str, os.DirEntry | None] = {}
     ids: set[str] = set()
     folders: set[str] = set()
     for path in paths:
@@ -84,13 +93,13 @@ def scan_paths(corpus: Path, paths: Iterable[Path]) -> CorpusChanges:
         full = corpus / source
         if full.is_dir() and not full.is_symlink():
             folders.add(f"{source}/")
-            sources.update(f"{source}/{name}" for name in _walk_names(full))
+            sources.update(_entries(full, f"{source}/"))
             continue
         if not full.exists():
             folders.add(f"{source}/")  # a folder that vanished, or a file: both are checked
         ids.add(release_id(source))
-        sources.update(_siblings(corpus, source))
-    files, skipped = _select(corpus, sources)
+        sources.update((sibling, None) for sibling in _siblings(corpus, source))
+    files, skipped = _select(corpus, sorted(sources.items()))
     ids.update(files)
     return CorpusChanges(files, skipped, ids, folders)
 
@@ -132,22 +141,29 @@ def _siblings(corpus: Path, source: str) -> list[str]:
     return found
 
 
-def _select(corpus: Path, sources: Iterable[str]) -> tuple[dict[str, CorpusFile], list[Skipped]]:
-    """The release files among `sources` and the skipped ones, with their reasons."""
+def _select(
+    corpus: Path, sources: Iterable[tuple[str, os.DirEntry | None]]
+) -> tuple[dict[str, CorpusFile], list[Skipped]]:
+    """The release files among `sources` (each with its directory entry, when the walk gave
+    one) and the skipped ones, with their reasons.
+
+    Two files of one id (`a.md`, `a.txt`): the first suffix of SUFFIX_PRECEDENCE is indexed.
+    """
     found: dict[str, CorpusFile] = {}
     skipped: list[Skipped] = []
     root = corpus.resolve()
-    for source in sorted(sources, key=_precedence):
-        path = corpus / source
-        if path.is_symlink() and not _inside(path, root):
+    for source, entry in sources:
+        link = entry.is_symlink() if entry is not None else (corpus / source).is_symlink()
+        if link and not _inside(corpus / source, root):
             skipped.append(Skipped(source, "link to a file outside the corpus"))
             continue
-        suffix = path.suffix.lower()
+        doc_id, suffix = os.path.splitext(source)
+        suffix = suffix.lower()
         if suffix not in SUPPORTED_SUFFIXES:
             skipped.append(Skipped(source, f"unsupported file type {suffix or '(none)'}"))
             continue
         try:
-            stat = path.stat()
+            stat = entry.stat() if entry is not None else (corpus / source).stat()
             check_status(stat)
         except OSError as exc:
             skipped.append(Skipped(source, f"unreadable: {exc.strerror or exc}"))
@@ -155,11 +171,13 @@ def _select(corpus: Path, sources: Iterable[str]) -> tuple[dict[str, CorpusFile]
         except SkipFile as exc:
             skipped.append(Skipped(source, exc.reason))
             continue
-        doc_id = release_id(source)
-        if doc_id in found:
-            skipped.append(Skipped(source, f"same id as {found[doc_id].source}, which is indexed"))
-            continue
-        found[doc_id] = CorpusFile(doc_id, source, path, stat.st_size, stat.st_mtime_ns)
+        other = found.get(doc_id)
+        if other is not None:
+            first, second = sorted([other.source, source], key=_precedence)
+            skipped.append(Skipped(second, f"same id as {first}, which is indexed"))
+            if first == other.source:
+                continue
+        found[doc_id] = CorpusFile(doc_id, source, corpus, stat.st_size, stat.st_mtime_ns)
     skipped.sort(key=lambda s: s.path)
     return found, skipped
 
@@ -171,26 +189,40 @@ def _inside(path: Path, root: Path) -> bool:
         return True
 
 
-def _walk(corpus: Path) -> Iterator[str]:
-    for name in _walk_names(corpus):
-        if name not in _SETTINGS_FILES:
-            yield name
+def _entries(folder: Path | str, prefix: str = "") -> list[tuple[str, os.DirEntry]]:
+    """Every file under `folder` that is not hidden, as (its path from `folder` with `prefix`,
+    '/'-separated; its directory entry): a folder's files in name order, then its sub-folders
+    in name order. Links to folders are not followed; unreadable folders are left out."""
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted((e for e in scan if e.name[0] != "."), key=_name)
+    except OSError:
+        return []
+    found = []
+    folders = []
+    for entry in entries:
+        try:
+            is_folder = entry.is_dir()
+        except OSError:
+            is_folder = False
+        if not is_folder:
+            found.append((prefix + entry.name, entry))
+        elif not entry.is_symlink():
+            folders.append(entry)
+    for entry in folders:
+        found += _entries(entry.path, f"{prefix}{entry.name}/")
+    return found
 
 
-def _walk_names(folder: Path) -> Iterator[str]:
-    """Every file under `folder` that is not hidden, relative and '/'-separated."""
-    for directory, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        relative = Path(directory).relative_to(folder)
-        for name in filenames:
-            if not name.startswith("."):
-                yield (relative / name).as_posix()
+def _name(entry: os.DirEntry) -> str:
+    return entry.name
 
 
-def _precedence(source: str) -> tuple[str, int, str]:
-    stem, suffix = os.path.splitext(source)
-    suffix = suffix.lower()
+def _precedence(source: str) -> tuple[int, str]:
+    """Which of two files of one id is indexed: the first suffix of SUFFIX_PRECEDENCE, then
+    the first name."""
+    suffix = os.path.splitext(source)[1].lower()
     rank = (
         SUFFIX_PRECEDENCE.index(suffix) if suffix in SUFFIX_PRECEDENCE else len(SUFFIX_PRECEDENCE)
     )
-    return stem, rank, source
+    return rank, source

@@ -25,7 +25,7 @@ from indexer.metadata import extract_release
 from indexer.readers import SkipFile, read_bytes, read_document
 from indexer.release import Release
 from indexer.schema import SCHEMA_VERSION, entity_key
-from indexer.store import IndexIncompatible, IndexStore, write_error
+from indexer.store import IndexIncompatible, IndexStore, Stats, write_error
 
 Progress = Callable[[int, int], None]
 # Files to read from which a run reads them in worker processes (see `_rebuild`, `_prepare`).
@@ -160,6 +160,9 @@ def _rebuild(
                 plan = [("added", f, None) for f in files.values()]
                 _apply(writer, plan, [], gazetteer, summary, progress)
                 writer.commit()
+        left_out = {s.path for s in summary.skipped}
+        stats = {f.id: (f.size, f.mtime_ns) for f in files.values() if f.source not in left_out}
+        store.write_manifest(directory, store.commit_number(directory), stats)
         store.write_meta(directory, gazetteer.fingerprint)
         store.publish(directory)
     except BaseException:
@@ -187,42 +190,69 @@ def _update(
     """
     files = changes.files
     recheck = indexed_with != gazetteer.fingerprint
+    stats, indexed = _indexed(store, ix, changes, recheck)
+    from_manifest = indexed is None
+    summary = IndexSummary()
+    plan: list[Planned] = []
+    changed: list[CorpusFile] = []  # a new size or date: the content decides
+    for doc_id, corpus_file in files.items():
+        seen = stats.get(doc_id)
+        if seen is None:
+            plan.append(("added", corpus_file, None))
+        elif seen != (corpus_file.size, corpus_file.mtime_ns):
+            changed.append(corpus_file)
+        elif recheck:
+            plan.append(("recheck", corpus_file, indexed[doc_id].digest))
+        else:
+            summary.unchanged += 1
+    if changed and indexed is None:
+        with ix.reader() as reader:
+            indexed = dict(_indexed_facts(reader, {f.id for f in changed}, set()))
+    for corpus_file in changed:
+        facts = indexed.get(corpus_file.id)  # None: deleted meanwhile by another writer
+        if facts is None or not _same_content(corpus_file, facts):
+            plan.append(("updated", corpus_file, None))
+        elif recheck:  # touched, same content: rewritten (with its new stat) if it differs
+            plan.append(("recheck", corpus_file, facts.digest))
+        else:  # touched, same content: record the new stat
+            plan.append(("touched", corpus_file, None))
+    removed = [doc_id for doc_id in stats if doc_id not in files]  # the changes' ids only
+    current = store.current.resolve()
+    manifest = stats if changes.ids is None else store.read_manifest()
+    if plan or removed or recheck:
+        with store.writer(ix, limitmb=128) as writer:
+            writer.mergetype = merge_tail
+            written = _apply(writer, plan, removed, gazetteer, summary, progress)
+            # Before the commit, valid from it on: a commit that fails leaves the old one.
+            previous = indexed_with if recheck else None
+            store.write_meta(current, gazetteer.fingerprint, writer.generation, previous)
+            writer.commit()
+        if manifest is not None:  # what the commit changed, on what the last one recorded
+            for doc_id in removed:
+                manifest.pop(doc_id, None)
+            manifest.update((f.id, (f.size, f.mtime_ns)) for f in written)
+            store.write_manifest(current, writer.generation, manifest)
+    elif changes.ids is None and not from_manifest:  # an index of an earlier Orbite
+        store.write_manifest(current, store.commit_number(), manifest)
+    return summary
+
+
+def _indexed(
+    store: IndexStore, ix: Index, changes: CorpusChanges, recheck: bool
+) -> tuple[Stats, dict[str, Facts] | None]:
+    """What is indexed for `changes`: each release's file stat, and its `Facts` when they are
+    needed for all (a recheck) or read anyway; None when the manifest gave the stats (the
+    few `Facts` needed are read then)."""
+    if changes.ids is None and not recheck:
+        stats = store.read_manifest()
+        if stats is not None:
+            return stats, None
     with ix.reader() as reader:
         if changes.ids is None:
             indexed = {facts.id: facts for _, facts in read_facts(reader)}
         else:
             indexed = dict(_indexed_facts(reader, changes.ids, changes.folders))
-    summary = IndexSummary()
-    plan: list[Planned] = []
-    for doc_id, corpus_file in files.items():
-        facts = indexed.get(doc_id)
-        if facts is None:
-            plan.append(("added", corpus_file, None))
-        elif (facts.size, facts.mtime_ns) == (corpus_file.size, corpus_file.mtime_ns):
-            if recheck:
-                plan.append(("recheck", corpus_file, facts.digest))
-            else:
-                summary.unchanged += 1
-        elif _same_content(corpus_file, facts):
-            # Touched, same content: record the new stat (on a recheck, if it is rewritten).
-            plan.append(
-                ("recheck", corpus_file, facts.digest)
-                if recheck
-                else ("touched", corpus_file, None)
-            )
-        else:
-            plan.append(("updated", corpus_file, None))
-    removed = [doc_id for doc_id in indexed if doc_id not in files]  # the changes' ids only
-    if plan or removed or recheck:
-        current = store.current.resolve()
-        with store.writer(ix, limitmb=128) as writer:
-            writer.mergetype = merge_tail
-            _apply(writer, plan, removed, gazetteer, summary, progress)
-            # Before the commit, valid from it on: a commit that fails leaves the old one.
-            previous = indexed_with if recheck else None
-            store.write_meta(current, gazetteer.fingerprint, writer.generation, previous)
-            writer.commit()
-    return summary
+    return {doc_id: (f.size, f.mtime_ns) for doc_id, f in indexed.items()}, indexed
 
 
 # Segments merged at once, and the ratio of sizes between merge levels.
@@ -284,8 +314,9 @@ def _apply(
     gazetteer: Gazetteer,
     summary: IndexSummary,
     progress: Progress | None,
-) -> None:
-    """Write a plan, to be committed by the caller (a failure is undone by `IndexStore.writer`).
+) -> list[CorpusFile]:
+    """Write a plan, to be committed by the caller (a failure is undone by `IndexStore.writer`);
+    the files whose release it wrote.
 
     A file that cannot be read is skipped with its reason; if it was indexed before, its last
     good version stays searchable until the file is readable again or deleted.
@@ -293,17 +324,23 @@ def _apply(
     for doc_id in removed:
         writer.delete_by_term("id", doc_id)
     summary.removed = len(removed)
-    for done, (outcome, fields) in enumerate(_prepare(plan, gazetteer, summary, writer), 1):
+    written = []
+    prepared = _prepare(plan, gazetteer, summary, writer)
+    for done, ((outcome, fields), (_, corpus_file, _)) in enumerate(
+        zip(prepared, plan, strict=True), 1
+    ):
         if fields is not None:
             if outcome == "added":
                 writer.add_document(**fields)
             else:
                 writer.update_document(**fields)
+            written.append(corpus_file)
         if outcome is not None:
             counted = "unchanged" if outcome == "touched" else outcome
             setattr(summary, counted, getattr(summary, counted) + 1)
         if progress:
             progress(done, len(plan))
+    return written
 
 
 Prepared = tuple[str | None, dict[str, object] | None]

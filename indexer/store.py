@@ -3,7 +3,7 @@
 Layout of an index directory (``--index``, default ``.orbite/index``)::
 
     current -> gen-20261121T104600-3f2a   symlink to the live generation
-    gen-.../                              a Whoosh index plus orbite.json
+    gen-.../                              a Whoosh index plus orbite.json and manifest.pickle
     lock                                  held (flock) by the one process that writes
 
 A full rebuild writes a new generation beside the live one and swaps ``current`` with one
@@ -18,6 +18,7 @@ import errno
 import fcntl
 import json
 import os
+import pickle
 import re
 import shutil
 import time
@@ -34,12 +35,15 @@ from whoosh.writing import IndexWriter
 from indexer.schema import SCHEMA_VERSION, build_schema
 
 META_FILE = "orbite.json"
+MANIFEST_FILE = "manifest.pickle"
 CURRENT = "current"
 LOCK_FILE = "lock"
 PROGRESS_FILE = "building.json"
 INDEX_NAME = "MAIN"  # Whoosh's default: its files are MAIN_<segment>.<ext> and _MAIN_<n>.toc
 _SEGMENT_FILE = re.compile(rf"^(?P<segment>{INDEX_NAME}_[0-9a-z]+)\.")
-_TOC_FILE = re.compile(rf"^_{INDEX_NAME}_[0-9]+\.toc")
+_TOC_FILE = re.compile(rf"^_{INDEX_NAME}_(?P<number>[0-9]+)\.toc")  # and its temporary files
+# Release id -> (size, mtime_ns) of the file each indexed release was read from.
+Stats = dict[str, tuple[int, int]]
 
 
 class StoreError(Exception):
@@ -163,6 +167,38 @@ class IndexStore:
             tmp.unlink(missing_ok=True)
             raise
 
+    def commit_number(self, directory: Path | None = None) -> int:
+        """The number of a generation's last commit (Whoosh's table of contents), -1 if none."""
+        try:
+            names = os.listdir(directory or self.current)
+        except OSError:
+            return -1
+        tables = (_TOC_FILE.match(name) for name in names if name.endswith(".toc"))
+        return max((int(match["number"]) for match in tables if match), default=-1)
+
+    def write_manifest(self, directory: Path, commit: int, stats: Stats) -> None:
+        """Record, after commit number `commit`, the file each indexed release was read from:
+        `orbite index` then compares the corpus with it without reading the index.
+
+        Best effort: a manifest that cannot be written is removed, and runs read the index's
+        `Facts` instead (a manifest left from an earlier commit is never used)."""
+        tmp = directory / f".{MANIFEST_FILE}.{uuid.uuid4().hex}"
+        try:
+            tmp.write_bytes(pickle.dumps((commit, stats), protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, directory / MANIFEST_FILE)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                (directory / MANIFEST_FILE).unlink(missing_ok=True)
+
+    def read_manifest(self) -> Stats | None:
+        """The live generation's manifest, if it was written for its last commit, else None."""
+        try:
+            commit, stats = pickle.loads((self.current / MANIFEST_FILE).read_bytes())
+        except Exception:  # missing, unreadable, damaged: the index's Facts say the same
+            return None
+        return stats if commit == self.commit_number() else None
+
     def open(self, any_version: bool = False) -> Index:
         """Open the live generation, refusing one written by another schema version (unless
         `any_version`: to keep serving it while its replacement is being built)."""
@@ -250,7 +286,7 @@ class IndexStore:
                 (segment is not None and segment["segment"] not in live)
                 or (_TOC_FILE.match(name) is not None and name not in keep)
                 or (name.endswith(".tmp") and path.is_dir())
-                or name.startswith(f".{META_FILE}.")
+                or name.startswith((f".{META_FILE}.", f".{MANIFEST_FILE}."))
             )
             if not leftover:
                 continue

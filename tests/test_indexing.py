@@ -337,7 +337,39 @@ def test_an_update_told_the_changed_paths_matches_a_full_rescan(
     rescanned = tmp_path / "rescanned"
     update_index(corpus, IndexStore(rescanned))
     assert _indexed(index_dir) == _indexed(rescanned)
-    assert counts(update_index(corpus, store))["unchanged"] == len(_indexed(rescanned))
+    assert counts(update_index(corpus, store)) == dict(
+        added=0, updated=0, removed=0, unchanged=len(_indexed(rescanned))
+    )
+
+
+def _stale(manifest: Path, earlier: bytes) -> None:
+    manifest.write_bytes(earlier)
+
+
+# What can happen to the manifest a commit wrote: the next run compares the index's Facts.
+MANIFESTS = [
+    pytest.param(lambda manifest, earlier: manifest.unlink(), id="missing"),
+    pytest.param(lambda manifest, earlier: manifest.write_bytes(b"\x80garbage"), id="damaged"),
+    pytest.param(_stale, id="of an earlier commit"),
+]
+
+
+@pytest.mark.parametrize("spoil", MANIFESTS)
+def test_a_run_without_a_current_manifest_reads_the_index_instead(corpus, index_dir, spoil) -> None:
+    store = IndexStore(index_dir)
+    update_index(corpus, store)
+    manifest = store.current / store_module.MANIFEST_FILE
+    earlier = manifest.read_bytes()  # a.txt as first indexed
+    stat = (corpus / "a.txt").stat()
+    os.utime(corpus / "a.txt", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert counts(update_index(corpus, store))["unchanged"] == 3  # a.txt's new date recorded
+    placed = docnums(index_dir)
+    spoil(manifest, earlier)
+    (corpus / "b.txt").write_text(RELEASE.format(n=2, word="Golf"), "utf-8")
+    assert counts(update_index(corpus, store)) == dict(added=0, updated=1, removed=0, unchanged=2)
+    assert docnums(index_dir)["a"] == placed["a"]  # not rewritten: the Facts were compared
+    assert found(corpus, index_dir, "Golf") == ["b"]
+    assert counts(update_index(corpus, store))["unchanged"] == 3
 
 
 def _copy_in_progress(
