@@ -156,7 +156,7 @@ def _words(
     spellings: dict[str, Counter[str]] = {}
     holders: dict[str, set[int]] = {}
     for word in snapshot.vocabulary.completions(last.text, WORD_CANDIDATES):
-        docs = snapshot.postings.scores(EXACT_FIELD, word.form).keys() & visible
+        docs = visible.intersection(snapshot.postings.hits(EXACT_FIELD, word.form)[0].tolist())
         if docs:
             spellings.setdefault(word.folded, Counter())[word.form] = len(docs)
             holders.setdefault(word.folded, set()).update(docs)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import time
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Protocol
@@ -22,7 +22,7 @@ system_clock: Clock = time.time
 
 
 class _Postings(Protocol):
-    def scores(self, fieldname: str, text: str) -> dict[int, float]: ...
+    def hits(self, fieldname: str, text: str) -> tuple[Sequence[int], Sequence[float]]: ...
 
 
 @dataclass(frozen=True)
@@ -60,9 +60,9 @@ class Visibility:
     def has_word(self, fieldname: str, text: str) -> bool:
         """Whether an indexed word occurs in a visible release: only such words may be
         offered to a user (a correction, a completion)."""
-        holders = self.postings.scores(fieldname, text)
+        holders, _ = self.postings.hits(fieldname, text)
         if not self.hidden:
-            return bool(holders)
+            return len(holders) > 0
         return any(d not in self.hidden for d in holders)
 
 
