@@ -105,6 +105,24 @@ def files_of(index_dir: Path) -> dict[str, int]:
     }
 
 
+def indexed_by_cli(tmp_path: Path, index_dir: Path) -> Path:
+    """A corpus of BASE releases that `orbite index` indexed into `index_dir`: the corpus."""
+    corpus = tmp_path / "corpus"
+    write_releases(corpus, range(BASE))
+    assert orbite("index", "--corpus", corpus, "--index", index_dir).returncode == 0
+    return corpus
+
+
+def indexed_live(tmp_path: Path, index_dir: Path, count: int) -> tuple[Path, IndexStore, Path]:
+    """A corpus of `count` releases indexed in this process: the corpus, its store, and the
+    folder of the generation it committed."""
+    corpus = tmp_path / "corpus"
+    write_releases(corpus, range(count))
+    store = IndexStore(index_dir)
+    update_index(corpus, store)
+    return corpus, store, store.current.resolve()
+
+
 def assert_last_commit_answers(corpus: Path, index_dir: Path, total: int) -> None:
     result = orbite("search", "--json", marker(7), "--corpus", corpus, "--index", index_dir)
     assert result.returncode == 0, result.stderr
@@ -126,10 +144,8 @@ def assert_completes(corpus: Path, index_dir: Path, *options: str) -> None:
 def test_a_full_disk_is_one_line_and_leaves_the_index_as_it_was(
     small_disk: SmallDisk, tmp_path: Path, options: tuple[str, ...]
 ) -> None:
-    corpus = tmp_path / "corpus"
     index_dir = small_disk.mountpoint / "index"
-    write_releases(corpus, range(BASE))
-    assert orbite("index", "--corpus", corpus, "--index", index_dir).returncode == 0
+    corpus = indexed_by_cli(tmp_path, index_dir)
     write_releases(corpus, range(BASE, BASE + MORE))
     small_disk.fill(leave=ROOM)
     before, free = files_of(index_dir), small_disk.free()
@@ -173,10 +189,8 @@ def test_a_first_build_on_a_full_disk_leaves_no_generation(
 def test_a_read_only_index_folder_is_one_line_and_the_last_commit_answers(
     small_disk: SmallDisk, tmp_path: Path
 ) -> None:
-    corpus = tmp_path / "corpus"
     index_dir = small_disk.mountpoint / "index"
-    write_releases(corpus, range(BASE))
-    assert orbite("index", "--corpus", corpus, "--index", index_dir).returncode == 0
+    corpus = indexed_by_cli(tmp_path, index_dir)
     write_releases(corpus, range(BASE, BASE + 10))
     small_disk.remount("ro")
     try:
@@ -229,11 +243,7 @@ def test_an_index_folder_that_cannot_be_created_is_one_line(tmp_path: Path) -> N
 def test_leftovers_of_failed_runs_are_removed_by_the_next_writer(
     tmp_path: Path, index_dir: Path
 ) -> None:
-    corpus = tmp_path / "corpus"
-    write_releases(corpus, range(20))
-    store = IndexStore(index_dir)
-    update_index(corpus, store)
-    live = store.current.resolve()
+    corpus, store, live = indexed_live(tmp_path, index_dir, 20)
     committed = files_of(live)
     [segment] = live.glob("MAIN_*.seg")
     leftovers = {  # what writers killed or failed at each step leave
@@ -261,11 +271,7 @@ def test_a_damaged_table_of_contents_is_left_for_index_full(
     tmp_path: Path, index_dir: Path
 ) -> None:
     """The cleaning never deletes what it cannot prove unused."""
-    corpus = tmp_path / "corpus"
-    write_releases(corpus, range(5))
-    store = IndexStore(index_dir)
-    update_index(corpus, store)
-    live = store.current.resolve()
+    _, store, live = indexed_live(tmp_path, index_dir, 5)
     for toc in live.glob("_MAIN_*.toc"):
         toc.write_bytes(b"damaged")
     before = files_of(live)
@@ -287,9 +293,7 @@ class Served:
 
 @contextmanager
 def serving(tmp_path: Path, index_dir: Path) -> Iterator[Served]:
-    corpus = tmp_path / "corpus"
-    write_releases(corpus, range(BASE))
-    assert orbite("index", "--corpus", corpus, "--index", index_dir).returncode == 0
+    corpus = indexed_by_cli(tmp_path, index_dir)
     with serve(corpus, index_dir, tmp_path / "server", watch=True) as server:
         yield Served(server, corpus, index_dir)
 
