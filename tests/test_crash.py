@@ -159,6 +159,24 @@ def assert_completed_by_next_run(index_dir: Path, corpus: Path, last: int) -> di
     return summary
 
 
+def kill_index_at_each(
+    phases: list[tuple[str, Phase]],
+    index_dir: Path,
+    corpus: Path,
+    answering: set[str],
+) -> None:
+    """Kill `orbite index` at each phase in turn; after each kill the index answers and holds
+    at least the releases `answering` (what was committed before)."""
+    for name, phase in phases:
+        kill_when(
+            lambda: start_orbite("index", "--corpus", corpus, "--index", index_dir),
+            index_dir,
+            phase,
+            name,
+        )
+        assert_answers(index_dir, corpus, answering)
+
+
 @pytest.mark.slow
 def test_a_first_build_killed_at_any_phase_is_completed_by_the_next_run(
     tmp_path: Path, index_dir: Path
@@ -170,16 +188,9 @@ def test_a_first_build_killed_at_any_phase_is_completed_by_the_next_run(
         ("documents being added", spooling_documents(64 * 1024)),
         ("segment being written", writing_segment),
     ]
-    for name, phase in phases:
-        kill_when(
-            lambda: start_orbite("index", "--corpus", corpus, "--index", index_dir),
-            index_dir,
-            phase,
-            name,
-        )
-        # With no index to serve, a build is live from its first commit: what it committed
-        # before the kill is searchable, and nothing else.
-        assert_answers(index_dir, corpus, set())
+    # With no index to serve, a build is live from its first commit: what it committed
+    # before the kill is searchable, and nothing else.
+    kill_index_at_each(phases, index_dir, corpus, answering=set())
     summary = assert_completed_by_next_run(index_dir, corpus, FIRST_BUILD - 1)
     assert summary["added"] + summary["unchanged"] == FIRST_BUILD
     # The generations the killed builds had started are gone with the next full build.
@@ -226,14 +237,7 @@ def test_an_update_killed_at_any_phase_loses_nothing_and_is_completed(
         ("documents being added", spooling_documents(16 * 1024)),
         ("segment being written", writing_segment),
     ]
-    for name, phase in phases:
-        kill_when(
-            lambda: start_orbite("index", "--corpus", corpus, "--index", index_dir),
-            index_dir,
-            phase,
-            name,
-        )
-        assert_answers(index_dir, corpus, base)
+    kill_index_at_each(phases, index_dir, corpus, answering=base)
     summary = assert_completed_by_next_run(index_dir, corpus, UPDATE_BASE + UPDATE_NEW - 1)
     assert summary["added"] + summary["unchanged"] == UPDATE_BASE + UPDATE_NEW
 
