@@ -34,9 +34,9 @@ def cpu_seconds(who: int) -> float:
 
 
 def whoosh_build(args: dict) -> dict:
-    from indexer.build import worker_count
-    from indexer.indexing import update_index
-    from indexer.store import IndexStore
+    from indexer.index.build import worker_count
+    from indexer.index.indexing import update_index
+    from indexer.index.store import IndexStore
 
     start = time.perf_counter()
     summary = update_index(Path(args["corpus"]), IndexStore(Path(args["index"])), full=True)
@@ -58,10 +58,10 @@ def fts5_build(args: dict) -> dict:
 
 
 def _whoosh(args: dict) -> Callable[[BenchQuery], int]:
-    from indexer.request import parse_request
-    from indexer.search import search
-    from indexer.snapshot import SearchIndex
-    from indexer.store import IndexStore
+    from indexer.index.store import IndexStore
+    from indexer.search.request import parse_request
+    from indexer.search.searching import search
+    from indexer.search.snapshot import SearchIndex
 
     index = SearchIndex(IndexStore(Path(args["index"])), Path(args["corpus"]))
     return lambda q: search(index, parse_request(**q.params()))["total"]

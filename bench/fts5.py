@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from indexer.normalize import fold
+from indexer.analysis.normalize import fold
 
 if TYPE_CHECKING:  # a searching process must not pay for the readers
-    from indexer.corpus import CorpusFile
+    from indexer.reading.corpus import CorpusFile
 
 SCHEMA = """
 CREATE TABLE releases(rowid INTEGER PRIMARY KEY, id TEXT UNIQUE, title TEXT, date TEXT, year TEXT);
@@ -63,7 +63,9 @@ JOIN fts ON fts.rowid = r.rowid ORDER BY r.date DESC, r.id
 
 def build(corpus: Path, database: Path) -> int:
     """Index every release of the corpus into a fresh database; the number indexed."""
-    from indexer.corpus import scan_corpus  # a searching process must not pay for the readers
+    from indexer.reading.corpus import (
+        scan_corpus,  # a searching process must not pay for the readers
+    )
 
     database.unlink(missing_ok=True)
     files, _ = scan_corpus(corpus)
@@ -85,7 +87,7 @@ def apply_changes(
     db: sqlite3.Connection, corpus: Path, changed: list[Path], removed: list[Path]
 ) -> None:
     """Replace the changed files' releases and delete the removed ones, in one transaction."""
-    from indexer.corpus import release_id, scan_paths
+    from indexer.reading.corpus import release_id, scan_paths
 
     with db:
         for path in [*changed, *removed]:
@@ -105,9 +107,9 @@ def _insert(db: sqlite3.Connection, corpus: Path, files: Iterable[CorpusFile]) -
     The files come with their size and time as a scan saw them: `load_release` reads a file
     whose stat differs again after a pause (a file still being written).
     """
-    from indexer.gazetteer import Gazetteer
-    from indexer.indexing import load_release
-    from indexer.readers import SkipFile
+    from indexer.index.indexing import load_release
+    from indexer.reading.gazetteer import Gazetteer
+    from indexer.reading.readers import SkipFile
 
     gazetteer = Gazetteer.load(corpus)
     count = 0

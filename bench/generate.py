@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from indexer.dates import MONTHS
-from indexer.gazetteer import AGENCY, MISSION, Gazetteer
-from indexer.readers import read_document
+from indexer.reading.dates import MONTHS
+from indexer.reading.gazetteer import AGENCY, MISSION, Gazetteer
+from indexer.reading.readers import read_document
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "corpus"

@@ -24,14 +24,15 @@ from bench import fts5, server
 from bench.generate import ROOT, Material, corpus_digest, generate, load_material, make_release
 from bench.mix import WARM_UP, BenchQuery, latency
 from bench.queries import make_queries
-from indexer.indexing import update_index
-from indexer.request import MAX_PER_PAGE, parse_request
-from indexer.search import search
-from indexer.snapshot import SearchIndex
-from indexer.store import IndexStore
+from indexer.index.indexing import update_index
+from indexer.index.store import IndexStore
+from indexer.search.request import MAX_PER_PAGE, parse_request
+from indexer.search.searching import search
+from indexer.search.snapshot import SearchIndex
 
 INCREMENTAL_FOLDER = "bench-incremental"
-GAZETTEER = "gazetteer.yaml"  # the corpus's own gazetteer (`indexer.gazetteer.USER_FILE_NAME`)
+# The corpus's own gazetteer (`indexer.reading.gazetteer.USER_FILE_NAME`).
+GAZETTEER = "gazetteer.yaml"
 # The figures that each cost one more full build, measured up to these sizes (the issue's):
 SWEEP_UP_TO = 20_000  # the build again with each other worker count
 FIRST_ANSWER_UP_TO = 20_000  # `orbite serve` on the corpus with no index

@@ -26,14 +26,14 @@ from whoosh.fields import Schema
 
 from bench.generate import ROOT, generate, load_material
 from bench.queries import CLASSES, make_queries
-from indexer.build import SCRATCH
-from indexer.corpus import scan_corpus
-from indexer.engine import adopt_segments, write_segment
-from indexer.evaluate import Postings, evaluate
-from indexer.gazetteer import Gazetteer
-from indexer.indexing import load_release, release_fields
-from indexer.querying import parse_query
-from indexer.schema import TEXT_FIELDS, build_schema
+from indexer.index.build import SCRATCH
+from indexer.index.engine import adopt_segments, write_segment
+from indexer.index.indexing import load_release, release_fields
+from indexer.index.schema import TEXT_FIELDS, build_schema
+from indexer.reading.corpus import scan_corpus
+from indexer.reading.gazetteer import Gazetteer
+from indexer.search.evaluate import Postings, evaluate
+from indexer.search.querying import parse_query
 
 POSITIONAL = tuple(TEXT_FIELDS)  # the text fields a variant may index with or without positions
 

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from bench.generate import ROOT, load_material
 from bench.queries import CLASSES, make_queries
-from indexer.request import parse_request
-from indexer.search import search
-from indexer.snapshot import SearchIndex
-from indexer.store import IndexStore
+from indexer.index.store import IndexStore
+from indexer.search.request import parse_request
+from indexer.search.searching import search
+from indexer.search.snapshot import SearchIndex
 
 
 def profile(work: Path, kind: str, seed: int, count: int) -> pstats.Stats:

@@ -13,7 +13,7 @@ from itertools import cycle, islice
 
 from bench.generate import Material
 from bench.mix import WARM_UP, BenchQuery
-from indexer.analysis import STOPWORDS, analyze
+from indexer.analysis.french import STOPWORDS, analyze
 
 CLASSES = ("rare", "common", "two_words", "three_words", "phrase", "facet", "empty", "typo")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")

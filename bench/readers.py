@@ -20,7 +20,7 @@ import trafilatura
 
 from bench.generate import load_material, make_release
 from bench.web_pages import web_pages
-from indexer import mojibake, readers
+from indexer.reading import mojibake, readers
 
 
 def per_release_us(action: Callable[[str], object], texts: Sequence[str], passes: int) -> float:

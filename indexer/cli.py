@@ -19,15 +19,15 @@ from typing import Any
 
 import click
 
-from indexer import synonyms
-from indexer.dates import french_date
-from indexer.export import csv_lines, jsonl_lines
-from indexer.indexing import IndexSummary, update_index
-from indexer.readers import SkipFile
-from indexer.request import BadRequest, SearchRequest, parse_request
-from indexer.search import MAX_EXPORT, search, search_all
-from indexer.snapshot import SearchIndex
-from indexer.store import IndexStore, StoreError
+from indexer.analysis import synonyms
+from indexer.index.indexing import IndexSummary, update_index
+from indexer.index.store import IndexStore, StoreError
+from indexer.reading.dates import french_date
+from indexer.reading.readers import SkipFile
+from indexer.search.export import csv_lines, jsonl_lines
+from indexer.search.request import BadRequest, SearchRequest, parse_request
+from indexer.search.searching import MAX_EXPORT, search, search_all
+from indexer.search.snapshot import SearchIndex
 
 DEFAULT_CORPUS = "corpus"
 DEFAULT_INDEX = ".orbite/index"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.indexing import update_index
-from indexer.snapshot import SearchIndex
-from indexer.store import IndexStore
+from indexer.index.indexing import update_index
+from indexer.index.store import IndexStore
+from indexer.search.snapshot import SearchIndex
 from tests.seed import SEEDS
 
 # The web fixtures (app, client, ...) live in their own module, registered here for every test.

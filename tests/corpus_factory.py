@@ -26,9 +26,9 @@ from typing import Any, TypeVar
 import pytest
 
 from bench.generate import Material, load_material
-from indexer.corpus import scan_corpus
-from indexer.snapshot import SearchIndex
-from indexer.store import IndexStore
+from indexer.index.store import IndexStore
+from indexer.reading.corpus import scan_corpus
+from indexer.search.snapshot import SearchIndex
 
 ORBITE = Path(sys.executable).parent / "orbite"
 SEED = 11

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.accuracy import EXPECTED_FILE, Report, Score, evaluate, main
+from indexer.reading.accuracy import EXPECTED_FILE, Report, Score, evaluate, main
 
 RELEASES = Path(__file__).resolve().parent / "releases"
 # Issue 8: date >= 98 %, title >= 95 %, agencies and missions F1 >= 0.95.

@@ -2,7 +2,7 @@
 
 import pytest
 
-from indexer.analysis import analyze, exact_analyzer, french_analyzer, term_spans
+from indexer.analysis.french import analyze, exact_analyzer, french_analyzer, term_spans
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,9 @@ from bench.__main__ import main
 from bench.generate import corpus_digest, generate
 from bench.queries import CLASSES
 from bench.report import targets
-from indexer.corpus import scan_corpus
-from indexer.gazetteer import Gazetteer
-from indexer.indexing import load_release
+from indexer.index.indexing import load_release
+from indexer.reading.corpus import scan_corpus
+from indexer.reading.gazetteer import Gazetteer
 
 SIZE = 60
 

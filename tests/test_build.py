@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from indexer import build, indexing
-from indexer.corpus import scan_corpus
-from indexer.facts import read_facts
-from indexer.gazetteer import Gazetteer
-from indexer.request import parse_request
-from indexer.search import search
-from indexer.snapshot import SearchIndex
-from indexer.store import IndexStore
+from indexer.index import build, indexing
+from indexer.index.facts import read_facts
+from indexer.index.store import IndexStore
+from indexer.reading.corpus import scan_corpus
+from indexer.reading.gazetteer import Gazetteer
+from indexer.search.request import parse_request
+from indexer.search.searching import search
+from indexer.search.snapshot import SearchIndex
 from tests.corpus_factory import write_releases
 
 QUERIES = ["", "lancement", "agence spatiale", "satellite -lune"]

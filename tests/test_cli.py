@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.request import parse_request
-from indexer.search import search
-from indexer.snapshot import SearchIndex
-from indexer.store import IndexStore
+from indexer.index.store import IndexStore
+from indexer.search.request import parse_request
+from indexer.search.searching import search
+from indexer.search.snapshot import SearchIndex
 from web.cli import main
 from web.urls import search_with_urls
 
@@ -138,7 +138,7 @@ def test_format_csv_and_jsonl_write_the_api_export(
 
 
 def test_an_export_beyond_its_limit_says_so_on_stderr(capsys, paths, monkeypatch) -> None:
-    monkeypatch.setattr("indexer.search.MAX_EXPORT", 2)
+    monkeypatch.setattr("indexer.search.searching.MAX_EXPORT", 2)
     code, out, err = orbite(capsys, "search", "--format", "jsonl", *paths)
     assert (code, len(out.splitlines())) == (0, 2)
     assert "5 résultats : les 2 premiers sont exportés." in err

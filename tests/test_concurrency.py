@@ -14,11 +14,11 @@ import psutil
 import pytest
 
 from indexer.cli import LOCK_WAIT_MESSAGE
-from indexer.indexing import update_index
-from indexer.request import SearchRequest, parse_request
-from indexer.search import search
-from indexer.snapshot import SearchIndex
-from indexer.store import IndexStore
+from indexer.index.indexing import update_index
+from indexer.index.store import IndexStore
+from indexer.search.request import SearchRequest, parse_request
+from indexer.search.searching import search
+from indexer.search.snapshot import SearchIndex
 from tests.corpus_factory import (
     assert_one_line_error,
     corpus_ids,
@@ -38,7 +38,7 @@ WAIT = 120.0
 HOLDER = """
 import sys
 from pathlib import Path
-from indexer.store import IndexStore
+from indexer.index.store import IndexStore
 
 with IndexStore(Path(sys.argv[1])).write_lock(timeout=0):
     print("locked", flush=True)

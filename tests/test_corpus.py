@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from indexer.corpus import scan_corpus
-from indexer.indexing import update_index
-from indexer.releases import source_file
-from indexer.request import parse_request
-from indexer.search import search
-from indexer.snapshot import SearchIndex
-from indexer.store import IndexStore
+from indexer.index.indexing import update_index
+from indexer.index.store import IndexStore
+from indexer.reading.corpus import scan_corpus
+from indexer.search.releases import source_file
+from indexer.search.request import parse_request
+from indexer.search.searching import search
+from indexer.search.snapshot import SearchIndex
 from tests.corpus_factory import short_release, write_releases
 
 SECRET = "zqsecretx"  # a word only the files outside the corpus contain

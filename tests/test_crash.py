@@ -26,13 +26,13 @@ from pathlib import Path
 import psutil
 import pytest
 
-from indexer.build import SCRATCH
-from indexer.indexing import update_index
-from indexer.request import parse_request
-from indexer.schema import SCHEMA_VERSION
-from indexer.search import search
-from indexer.snapshot import SearchIndex
-from indexer.store import IndexMissing, IndexStore
+from indexer.index.build import SCRATCH
+from indexer.index.indexing import update_index
+from indexer.index.schema import SCHEMA_VERSION
+from indexer.index.store import IndexMissing, IndexStore
+from indexer.search.request import parse_request
+from indexer.search.searching import search
+from indexer.search.snapshot import SearchIndex
 from tests.corpus_factory import (
     assert_one_line_error,
     corpus_ids,
@@ -245,7 +245,7 @@ def test_an_update_killed_at_any_phase_loses_nothing_and_is_completed(
 # Makes a writer kill itself when it reaches IndexStore.<argv[1]>, then runs `orbite argv[2:]`.
 SELF_KILL = """
 import os, signal, sys
-from indexer.store import IndexStore
+from indexer.index.store import IndexStore
 from web.cli import main
 
 def die(*args, **kwargs):

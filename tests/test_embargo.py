@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from indexer.embargo import find_embargo, is_embargo_line
-from indexer.gazetteer import Gazetteer
-from indexer.metadata import extract_release
+from indexer.reading.embargo import find_embargo, is_embargo_line
+from indexer.reading.gazetteer import Gazetteer
+from indexer.reading.metadata import extract_release
 from indexer.release import Document
 
 CET = dt.timezone(dt.timedelta(hours=1))

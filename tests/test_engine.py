@@ -11,9 +11,9 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, TEXT, Schema
 from whoosh.reading import IndexReader
 
-from indexer.engine import adopt_segments, field_lengths, term_postings, write_segment
-from indexer.indexing import update_index
-from indexer.store import IndexStore
+from indexer.index.engine import adopt_segments, field_lengths, term_postings, write_segment
+from indexer.index.indexing import update_index
+from indexer.index.store import IndexStore
 
 BLOCK = 128  # Whoosh 3's postings per block: more documents than this span several blocks
 PRIVATE = re.compile(
@@ -160,4 +160,4 @@ def test_only_the_engine_names_whoosh_internals() -> None:
         for path in (ROOT / folder).rglob("*.py")
         if PRIVATE.search(path.read_text(encoding="utf-8"))
     )
-    assert naming == ["indexer/engine.py"]
+    assert naming == ["indexer/index/engine.py"]

@@ -6,11 +6,11 @@ from collections import Counter
 
 import pytest
 
-from indexer.entities import COMPANIONS, entity
-from indexer.gazetteer import AGENCY, MISSION
-from indexer.request import parse_request
-from indexer.search import search
-from indexer.snapshot import SearchIndex
+from indexer.reading.gazetteer import AGENCY, MISSION
+from indexer.search.entities import COMPANIONS, entity
+from indexer.search.request import parse_request
+from indexer.search.searching import search
+from indexer.search.snapshot import SearchIndex
 from tests.seed import CHINA_2020, NEWEST_FIRST
 
 KEYS = [

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from indexer.export import BOM, CSV_COLUMNS, csv_lines, jsonl_lines
+from indexer.search.export import BOM, CSV_COLUMNS, csv_lines, jsonl_lines
 
 ROW = {
     "id": "2020/cp1",

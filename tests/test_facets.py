@@ -6,7 +6,7 @@ from itertools import chain
 
 import pytest
 
-from indexer.facets import FacetIndex
+from indexer.search.facets import FacetIndex
 
 
 @pytest.mark.parametrize("matches", [10, 600, 3000])

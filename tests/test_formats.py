@@ -10,12 +10,12 @@ import pytest
 
 from bench.web_pages import TEMPLATES
 from bench.web_pages import Release as PageRelease
-from indexer.indexing import update_index
-from indexer.mail import ATTACHMENT_REASON
-from indexer.request import parse_request
-from indexer.search import search
-from indexer.snapshot import SearchIndex
-from indexer.store import IndexStore
+from indexer.index.indexing import update_index
+from indexer.index.store import IndexStore
+from indexer.reading.mail import ATTACHMENT_REASON
+from indexer.search.request import parse_request
+from indexer.search.searching import search
+from indexer.search.snapshot import SearchIndex
 from tests.mail_factory import eml_bytes
 from tests.office_factory import TITLE, Styled, docx_bytes, odt_bytes
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.gazetteer import (
+from indexer.analysis.normalize import fold
+from indexer.reading.gazetteer import (
     AGENCY,
     MISSION,
     USER_FILE_NAME,
@@ -15,7 +16,6 @@ from indexer.gazetteer import (
     Gazetteer,
     GazetteerError,
 )
-from indexer.normalize import fold
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.request import parse_request
-from indexer.search import search
+from indexer.search.request import parse_request
+from indexer.search.searching import search
 from tests.fixtures_web import select
 
 TEXT = (
@@ -18,9 +18,9 @@ TEXT = (
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory):
-    from indexer.indexing import update_index
-    from indexer.snapshot import SearchIndex
-    from indexer.store import IndexStore
+    from indexer.index.indexing import update_index
+    from indexer.index.store import IndexStore
+    from indexer.search.snapshot import SearchIndex
 
     corpus = tmp_path_factory.mktemp("corpus")
     (corpus / "cp-1.txt").write_text(TEXT, encoding="utf-8")

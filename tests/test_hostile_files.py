@@ -21,14 +21,14 @@ from pathlib import Path
 
 import pytest
 
-from indexer import indexing
-from indexer.corpus import Skipped
-from indexer.indexing import IndexSummary, update_index
-from indexer.releases import release_detail
-from indexer.request import parse_request
-from indexer.search import search
-from indexer.snapshot import SearchIndex
-from indexer.store import IndexStore
+from indexer.index import indexing
+from indexer.index.indexing import IndexSummary, update_index
+from indexer.index.store import IndexStore
+from indexer.reading.corpus import Skipped
+from indexer.search.releases import release_detail
+from indexer.search.request import parse_request
+from indexer.search.searching import search
+from indexer.search.snapshot import SearchIndex
 from tests.corpus_factory import COMMAND_TIMEOUT, marker, short_release, write_releases
 
 BIG_BYTES = 20 * 2**20

@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from indexer import indexing
-from indexer import store as store_module
-from indexer.corpus import Skipped
-from indexer.facts import read_facts
-from indexer.gazetteer import GazetteerError
-from indexer.indexing import update_index
-from indexer.request import parse_request
-from indexer.search import search
-from indexer.snapshot import SearchIndex
-from indexer.store import IndexStore, IndexWriteError
+from indexer.index import indexing
+from indexer.index import store as store_module
+from indexer.index.facts import read_facts
+from indexer.index.indexing import update_index
+from indexer.index.store import IndexStore, IndexWriteError
+from indexer.reading.corpus import Skipped
+from indexer.reading.gazetteer import GazetteerError
+from indexer.search.request import parse_request
+from indexer.search.searching import search
+from indexer.search.snapshot import SearchIndex
 from tests.corpus_factory import corpus_ids, indexed_ids, marker, write_releases
 
 RELEASE = "Titre du communiqué {n}\n\n3 mars 2021\n\nLa sonde {word} poursuit sa route."

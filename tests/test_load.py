@@ -18,8 +18,8 @@ import pytest
 
 from bench.generate import SEEDS, generate
 from bench.load import run_load
-from indexer.indexing import update_index
-from indexer.store import IndexStore
+from indexer.index.indexing import update_index
+from indexer.index.store import IndexStore
 from tests.corpus_factory import serve
 
 # The size: 5,000 generated releases (about a minute to index on 2 cores, a few

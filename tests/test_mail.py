@@ -1,4 +1,4 @@
-"""Tests for indexer.mail: e-mails as journalists receive releases, read through read_document."""
+"""Tests for reading.mail: e-mails as journalists receive releases, read through read_document."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.gazetteer import Gazetteer
-from indexer.mail import headline
-from indexer.metadata import extract_release
-from indexer.readers import SkipFile, read_document
+from indexer.reading.gazetteer import Gazetteer
+from indexer.reading.mail import headline
+from indexer.reading.metadata import extract_release
+from indexer.reading.readers import SkipFile, read_document
 from tests.mail_factory import eml_bytes, forwarded_as_attachment
 
 BODY = "Paris, le 3 mars 2024\n\nLe CNES et l’ESA signent un accord « historique »."

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from indexer.gazetteer import Gazetteer
-from indexer.metadata import (
+from indexer.reading.gazetteer import Gazetteer
+from indexer.reading.metadata import (
     extract_release,
     find_date,
     find_entities,

@@ -1,13 +1,13 @@
-"""Tests for indexer.mojibake: text misread once or twice is repaired, correct text never changed.
+"""Tests for reading.mojibake: text misread once or twice is repaired, correct text never changed.
 
-Importing indexer.mojibake registers ftfy's "sloppy" codecs, which make the damaged cases.
+Importing indexer.reading.mojibake registers ftfy's "sloppy" codecs, which make the damaged cases.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from indexer.mojibake import may_be_mojibake, repair
+from indexer.reading.mojibake import may_be_mojibake, repair
 
 FRENCH = "Le 11 février 2016, l’œuvre « spatiale » coûte 5 € — Noël à Kourou, ÉTÉ, Œuvre, ça."
 

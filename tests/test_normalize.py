@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from indexer.normalize import fold, fold_char, fold_with_offsets, without_accents
+from indexer.analysis.normalize import fold, fold_char, fold_with_offsets, without_accents
 
 
 @pytest.mark.parametrize(

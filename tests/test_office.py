@@ -1,4 +1,4 @@
-"""Tests for indexer.office: Word and LibreOffice files as press offices write them."""
+"""Tests for indexer.reading.office: Word and LibreOffice files as press offices write them."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import docx
 import pytest
 from docx.shared import Inches
 
-from indexer.office import MAX_UNPACKED
-from indexer.readers import SkipFile, read_document
+from indexer.reading.office import MAX_UNPACKED
+from indexer.reading.readers import SkipFile, read_document
 from tests.office_factory import HEADING, TITLE, Styled, docx_bytes, odt_bytes
 
 FACTORIES = [

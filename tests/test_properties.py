@@ -17,11 +17,11 @@ from flask import Flask
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from indexer.indexing import update_index
-from indexer.request import MAX_QUERY_CHARS, BadRequest, parse_request
-from indexer.search import search
-from indexer.snapshot import SearchIndex
-from indexer.store import IndexStore
+from indexer.index.indexing import update_index
+from indexer.index.store import IndexStore
+from indexer.search.request import MAX_QUERY_CHARS, BadRequest, parse_request
+from indexer.search.searching import search
+from indexer.search.snapshot import SearchIndex
 from tests.corpus_factory import ORBITE, write_releases
 from tests.fixtures_web import *  # noqa: F403  (the web fixtures)
 from web import create_app

@@ -1,4 +1,4 @@
-"""Tests for indexer.readers: what text and metadata each kind of corpus file yields, or why not."""
+"""Tests for reading.readers: what text and metadata each kind of corpus file yields, or why not."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pypdf
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from indexer import readers
-from indexer.readers import SUPPORTED_SUFFIXES, SkipFile, decode_text, read_document
+from indexer.reading import readers
+from indexer.reading.readers import SUPPORTED_SUFFIXES, SkipFile, decode_text, read_document
 from indexer.release import Document
 from tests.office_factory import TITLE, Styled, docx_bytes, odt_bytes
 from tests.pdf_factory import pdf_bytes

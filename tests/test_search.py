@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.indexing import update_index
-from indexer.request import BadRequest, parse_request
-from indexer.search import search
-from indexer.snapshot import SearchIndex
-from indexer.store import IndexStore
+from indexer.index.indexing import update_index
+from indexer.index.store import IndexStore
+from indexer.search.request import BadRequest, parse_request
+from indexer.search.searching import search
+from indexer.search.snapshot import SearchIndex
 from tests.seed import CHINA_2020, ISEF_2018, MOON_UNDATED, NEWEST_FIRST, RUSSIA_2018, RUSSIA_2019
 
 
@@ -433,5 +433,5 @@ def test_a_prefix_stands_for_the_most_frequent_words_only(make_corpus, open_inde
     files |= {f"b{n}.txt": "Titre\n\nLe zorgbb brille.\n" for n in range(2)}
     files |= {"c.txt": "Titre\n\nLe zorgcc brille.\n"}
     index = open_index(make_corpus(files))
-    monkeypatch.setattr("indexer.querying.PREFIX_EXPANSIONS", 2)
+    monkeypatch.setattr("indexer.search.querying.PREFIX_EXPANSIONS", 2)
     assert set(ids(index, "zorg")) == {"a0", "a1", "a2", "b0", "b1"}

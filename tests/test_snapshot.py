@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer import snapshot as snapshot_module
-from indexer.indexing import update_index
-from indexer.snapshot import SearchIndex, Snapshot
-from indexer.store import IndexStore
+from indexer.index.indexing import update_index
+from indexer.index.store import IndexStore
+from indexer.search import snapshot as snapshot_module
+from indexer.search.snapshot import SearchIndex, Snapshot
 
 AGENCIES = ("CNES", "ESA", "NASA", "JAXA")
 MONTHS = ("janvier", "mars", "juin", "octobre")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.indexing import update_index
-from indexer.snapshot import SearchIndex
-from indexer.store import IndexStore
-from indexer.suggest import MAX_SUGGESTIONS, suggest
+from indexer.index.indexing import update_index
+from indexer.index.store import IndexStore
+from indexer.search.snapshot import SearchIndex
+from indexer.search.suggest import MAX_SUGGESTIONS, suggest
 
 # Written for these tests: Jupiter is said in more releases than JUICE is named.
 RELEASES = {

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from indexer.indexing import update_index
-from indexer.request import parse_request
-from indexer.search import search
-from indexer.snapshot import SearchIndex
-from indexer.store import IndexStore
-from indexer.synonyms import CHECK_SECONDS, SynonymsError, parse
+from indexer.analysis.synonyms import CHECK_SECONDS, SynonymsError, parse
+from indexer.index.indexing import update_index
+from indexer.index.store import IndexStore
+from indexer.search.request import parse_request
+from indexer.search.searching import search
+from indexer.search.snapshot import SearchIndex
 from tests.corpus_factory import poll
 from web.cli import main
 
@@ -154,7 +154,7 @@ def test_an_edit_applies_within_the_check_interval(corpus, index_dir, caplog) ->
     assert ids(index, "Kourou") == {"kourou", "centre", "csg"}
 
     (corpus / "synonyms.yaml").write_text("synonyms:\n  - [Kourou]\n", encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="indexer.synonyms"):
+    with caplog.at_level(logging.WARNING, logger="indexer.analysis.synonyms"):
         clock.now += CHECK_SECONDS
         assert ids(index, "Kourou") == {"kourou"}  # ignored, and search still works
     assert "synonyms group 1" in caplog.text

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from indexer.indexing import update_index
-from indexer.request import parse_request
-from indexer.search import search
+from indexer.index.indexing import update_index
+from indexer.search.request import parse_request
+from indexer.search.searching import search
 from tests.fixtures_web import ADMIN_TOKEN
 from web.cli import main
 

@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from indexer import watch
-from indexer.health import WriteHealth, describe
-from indexer.indexing import IndexSummary, update_index
-from indexer.request import parse_request
-from indexer.search import search
-from indexer.snapshot import SearchIndex
-from indexer.store import IndexBusy, IndexStore, IndexWriteError
-from indexer.watch import CorpusWatcher
+from indexer.index import watch
+from indexer.index.health import WriteHealth, describe
+from indexer.index.indexing import IndexSummary, update_index
+from indexer.index.store import IndexBusy, IndexStore, IndexWriteError
+from indexer.index.watch import CorpusWatcher
+from indexer.search.request import parse_request
+from indexer.search.searching import search
+from indexer.search.snapshot import SearchIndex
 
 # watchdog meets a folder twice when a tree appears faster than it reads events (a race it
 # handles by registering the same callback again) and warns; with warnings as errors, that

@@ -14,13 +14,13 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer.releases import release_detail
-from indexer.request import parse_request
-from indexer.schema import SCHEMA_VERSION
-from indexer.search import search
-from indexer.snapshot import SearchIndex
-from indexer.store import IndexStore, IndexWriteError
-from indexer.suggest import suggest
+from indexer.index.schema import SCHEMA_VERSION
+from indexer.index.store import IndexStore, IndexWriteError
+from indexer.search.releases import release_detail
+from indexer.search.request import parse_request
+from indexer.search.searching import search
+from indexer.search.snapshot import SearchIndex
+from indexer.search.suggest import suggest
 from tests.fixtures_web import ADMIN_TOKEN
 from tests.seed import CHINA_2020, NEWEST_FIRST
 from web import api

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.indexing import update_index
-from indexer.store import IndexStore
+from indexer.index.indexing import update_index
+from indexer.index.store import IndexStore
 from tests.corpus_factory import Server, poll, write_releases
 from web.cli import prepare_index
 

@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from indexer.entities import entity
+from indexer.search.entities import entity
 from tests.fixtures_web import parent, select, text
 from tests.seed import CHINA_2020, RUSSIA_2019
 from tests.test_visibility import FILES as EMBARGO_FILES

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from indexer.export import BOM
+from indexer.search.export import BOM
 from tests.fixtures_web import select, text
 from tests.seed import CHINA_2020
 from tests.test_web_api import assert_error
@@ -103,8 +103,10 @@ def test_page_and_page_size_do_not_cut_an_export(make_app, make_corpus) -> None:
 def test_an_export_stops_at_its_limit_and_says_how_many_matched(
     seed_client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("indexer.search.MAX_EXPORT", 3)
-    monkeypatch.setattr("indexer.search.EXPORT_BATCH", 2)  # rows read over several batches
+    monkeypatch.setattr("indexer.search.searching.MAX_EXPORT", 3)
+    monkeypatch.setattr(
+        "indexer.search.searching.EXPORT_BATCH", 2
+    )  # rows read over several batches
     response = seed_client.get("/api/search.jsonl")
     assert [r["id"] for r in jsonl_objects(response.data)] == [
         r["id"] for r in every_result(seed_client, "")[:3]

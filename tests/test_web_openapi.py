@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
-from indexer.store import IndexStore
+from indexer.index.store import IndexStore
 from tests.fixtures_web import ADMIN_TOKEN
 from tests.seed import CHINA_2020
 from web.openapi import document

@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from indexer.search import search
-from indexer.store import IndexStore
+from indexer.index.store import IndexStore
+from indexer.search.searching import search
 from tests.fixtures_web import Element, parent, parse_html, select, text
 from tests.mail_factory import eml_bytes
 from tests.office_factory import docx_bytes, odt_bytes

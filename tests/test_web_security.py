@@ -367,7 +367,7 @@ def test_every_route_sends_them_when_the_index_fails(
     def broken(*args: object) -> None:
         raise RuntimeError("the index broke")
 
-    monkeypatch.setattr("indexer.snapshot.SearchIndex.snapshot", broken)
+    monkeypatch.setattr("indexer.search.snapshot.SearchIndex.snapshot", broken)
     statuses = {}
     for _, url in concrete_urls(site[0]):
         with site_client.get(url) as response:

@@ -1,4 +1,4 @@
-"""Tests for indexer.webpage: saved agency pages read as their release, headline without site."""
+"""Tests for reading.webpage: saved agency pages read as their release, headline without site."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from bench.web_pages import WebPage, page_bytes, web_pages
-from indexer.gazetteer import Gazetteer
-from indexer.metadata import extract_release
-from indexer.readers import read_document
-from indexer.webpage import MAX_GUIDED_CHARS, main_text, without_site_name
+from indexer.reading.gazetteer import Gazetteer
+from indexer.reading.metadata import extract_release
+from indexer.reading.readers import read_document
+from indexer.reading.webpage import MAX_GUIDED_CHARS, main_text, without_site_name
 
 
 def _squeeze(text: str) -> str:

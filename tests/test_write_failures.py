@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer import indexing
-from indexer.indexing import update_index
-from indexer.store import IndexStore, IndexWriteError
+from indexer.index import indexing
+from indexer.index.indexing import update_index
+from indexer.index.store import IndexStore, IndexWriteError
 from tests.corpus_factory import (
     Server,
     assert_one_line_error,
@@ -324,9 +324,7 @@ def test_a_server_on_a_full_disk_stays_up_degraded_and_heals_by_itself(
     small_disk.fill(leave=ROOM)
     before, free = files_of(index_dir), small_disk.free()
     write_releases(corpus, range(BASE, BASE + MORE))
-    health = poll(
-        lambda: (h := health_of(server))["status"] == "degraded" and h, WAIT, "degraded"
-    )
+    health = poll(lambda: (h := health_of(server))["status"] == "degraded" and h, WAIT, "degraded")
     assert health["error"] == (
         f"espace disque insuffisant sur {index_dir} : "
         "libérez de la place puis relancez orbite index"

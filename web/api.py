@@ -8,12 +8,12 @@ from typing import Any
 
 from flask import Blueprint, current_app, request
 
-from indexer.indexing import update_index
-from indexer.releases import release_detail
-from indexer.request import SearchRequest
-from indexer.search import search
-from indexer.store import IndexMissing, IndexWriteError
-from indexer.suggest import suggest
+from indexer.index.indexing import update_index
+from indexer.index.store import IndexMissing, IndexWriteError
+from indexer.search.releases import release_detail
+from indexer.search.request import SearchRequest
+from indexer.search.searching import search
+from indexer.search.suggest import suggest
 from web.errors import ApiError
 from web.index import get_health, get_index
 from web.params import INCLUDE_EMBARGOED, search_request

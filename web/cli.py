@@ -24,15 +24,15 @@ from indexer.cli import (
     index_option,
     run_index,
 )
-from indexer.health import WriteHealth
-from indexer.indexing import IndexSummary
-from indexer.store import IndexIncompatible, IndexStore, IndexWriteError
+from indexer.index.health import WriteHealth
+from indexer.index.indexing import IndexSummary
+from indexer.index.store import IndexIncompatible, IndexStore, IndexWriteError
 from web.urls import with_urls
 
 if TYPE_CHECKING:
     from flask import Flask
 
-    from indexer.watch import CorpusWatcher
+    from indexer.index.watch import CorpusWatcher
 
 SERVER_THREADS = 8
 
@@ -121,7 +121,7 @@ def _prepare_in_background(
 
 
 def _watcher(corpus: Path, index_dir: Path, health: WriteHealth) -> CorpusWatcher:
-    from indexer.watch import CorpusWatcher  # watchdog is imported by `serve` only
+    from indexer.index.watch import CorpusWatcher  # watchdog is imported by `serve` only
 
     # watchdog warns when a folder tree appears faster than it reads events (`cp -r`) and it
     # registers a folder twice; the second registration is harmless, the warning only noise.

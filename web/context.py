@@ -15,10 +15,10 @@ from urllib.parse import urlencode
 from flask import request, url_for
 from werkzeug.datastructures import MultiDict
 
-from indexer.dates import french_date
-from indexer.facets import FACETS
-from indexer.normalize import fold
-from indexer.request import MAX_PAGE, SearchRequest
+from indexer.analysis.normalize import fold
+from indexer.reading.dates import french_date
+from indexer.search.facets import FACETS
+from indexer.search.request import MAX_PAGE, SearchRequest
 from web.params import FILTERS, search_args, with_args
 from web.urls import entity_url, release_url
 

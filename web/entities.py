@@ -12,9 +12,9 @@ from typing import Any
 from flask import Blueprint, Response, abort, redirect, render_template, request
 from werkzeug.datastructures import MultiDict
 
-from indexer.dates import french_date
-from indexer.entities import entity
-from indexer.gazetteer import AGENCY, MISSION
+from indexer.reading.dates import french_date
+from indexer.reading.gazetteer import AGENCY, MISSION
+from indexer.search.entities import entity
 from web.context import badges, number_fr, releases_label, search_url, timeline
 from web.errors import ApiError
 from web.index import get_index
@@ -41,7 +41,7 @@ def page(kind: str, name: str) -> Response | str:
 
 
 def twin(kind: str, name: str) -> Response | dict[str, Any]:
-    """The entity page's data: `indexer.entities.entity`, with the releases' URLs."""
+    """The entity page's data: `indexer.search.entities.entity`, with the releases' URLs."""
     found = entity(get_index(), kind, name)
     if found is None:
         raise ApiError(404, "not_found", f"no {kind} named {name!r}")

@@ -12,8 +12,8 @@ from typing import Any
 from flask import Flask, Response, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from indexer.request import BadRequest
-from indexer.store import IndexBusy, StoreError
+from indexer.index.store import IndexBusy, StoreError
+from indexer.search.request import BadRequest
 
 CODES = {
     400: "bad_request",

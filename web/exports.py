@@ -9,9 +9,9 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, request
 
-from indexer.export import csv_lines, jsonl_lines
-from indexer.normalize import nfc, without_accents
-from indexer.search import search_all
+from indexer.analysis.normalize import nfc, without_accents
+from indexer.search.export import csv_lines, jsonl_lines
+from indexer.search.searching import search_all
 from web.api import requested_search
 from web.index import get_index
 from web.urls import with_urls

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
-from indexer.search import search
+from indexer.search.searching import search
 from web.context import search_url
 from web.index import get_index
 from web.params import search_args, search_request, with_args

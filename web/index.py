@@ -11,11 +11,11 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from indexer.health import WriteHealth
-from indexer.indexing import update_index
-from indexer.snapshot import SearchIndex
-from indexer.store import IndexIncompatible, IndexStore
-from indexer.visibility import system_clock
+from indexer.index.health import WriteHealth
+from indexer.index.indexing import update_index
+from indexer.index.store import IndexIncompatible, IndexStore
+from indexer.search.snapshot import SearchIndex
+from indexer.search.visibility import system_clock
 
 EXTENSION = "orbite.index"
 HEALTH = "orbite.health"

@@ -7,13 +7,13 @@ from typing import Any
 
 from flask import Blueprint
 
-from indexer.entities import COMPANIONS, KINDS, RELEASES
-from indexer.export import CSV_COLUMNS, LIST_SEPARATOR
-from indexer.facets import FACET_NAMES
-from indexer.gazetteer import AGENCY, MISSION
-from indexer.request import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_QUERY_WORDS, SORTS
-from indexer.search import MAX_EXPORT
-from indexer.suggest import MAX_SUGGESTIONS
+from indexer.reading.gazetteer import AGENCY, MISSION
+from indexer.search.entities import COMPANIONS, KINDS, RELEASES
+from indexer.search.export import CSV_COLUMNS, LIST_SEPARATOR
+from indexer.search.facets import FACET_NAMES
+from indexer.search.request import MAX_PAGE, MAX_PER_PAGE, MAX_QUERY_CHARS, MAX_QUERY_WORDS, SORTS
+from indexer.search.searching import MAX_EXPORT
+from indexer.search.suggest import MAX_SUGGESTIONS
 from web.params import INCLUDE_EMBARGOED
 
 bp = Blueprint("openapi", __name__)

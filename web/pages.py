@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
 
-from indexer.dates import french_date
-from indexer.releases import highlighted_text, release_detail, source_file
-from indexer.request import BadRequest
-from indexer.search import search, with_canonical_names
+from indexer.reading.dates import french_date
+from indexer.search.releases import highlighted_text, release_detail, source_file
+from indexer.search.request import BadRequest
+from indexer.search.searching import search, with_canonical_names
 from web.context import badges, search_page, search_url, similar_items
 from web.index import get_index
 from web.params import search_args, search_request

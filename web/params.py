@@ -6,8 +6,8 @@ from collections.abc import Mapping
 
 from werkzeug.datastructures import MultiDict
 
-from indexer.facets import FACET_NAMES
-from indexer.request import SearchRequest, parse_request
+from indexer.search.facets import FACET_NAMES
+from indexer.search.request import SearchRequest, parse_request
 
 # URL parameter name -> whether it may repeat. The order is the order of generated URLs.
 PARAMETERS = {

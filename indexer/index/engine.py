@@ -1,0 +1,241 @@
+"""The one door to Whoosh's internals: bulk reads the public API only offers one item at a time.
+
+Whoosh's public API walks postings and field lengths one document at a time, in Python. The
+evaluator (`indexer/search/evaluate.py`) needs a term's whole postings list and every document's
+length at once, so this module reads Whoosh's own block arrays. No other module of `indexer/`
+or `web/` names a private Whoosh attribute; `tests/test_engine.py` compares what is read here
+with the public API on a real index, so that upgrading the pin fails a test, not rankings.
+
+Pinned: whoosh-reloaded 2.7.5 (`whoosh.__version__ == (2, 7, 5)`), codec `whoosh3`. Relied on:
+
+- A segment reader's `_terms` is a `W3TermsReader`: `term_info(fieldname, bytes)` finds a
+  term (raises `TermNotFound`), and a term's postings are `extent()` = (offset, length) bytes
+  of its `_postfile` (2.7.5 gives the length as a 1-tuple; its writer cannot inline postings
+  in the term info: `set_inline` is missing). Deleted
+  documents are *not* filtered here: callers keep the live ones (a snapshot knows them).
+- Those bytes are `WHOOSH3_HEADER_MAGIC` then blocks, as `W3LeafMatcher` reads them: a signed
+  big-endian int (the block's size after it, negative for the last block), a pickled tuple
+  (postings, last id, max weight, compression, min and max length), then the block's data,
+  pickled and zlib-compressed when compression is set: (ids, weights, values).
+- Block ids are delta-coded (each id minus the previous one, the first from 0), so that
+  with each block's last id a term's blocks join into one delta-coded array.
+- A segment's field lengths are a column named `_lenfield(fieldname)` of one byte per
+  document (`LENGTHS_COLUMN`, decoded by `byte_to_length`), read through the per-document
+  reader's `_perdoc._cached_reader`; the column is missing when no document has the field.
+  Its bytes are read in one piece: `_count` bytes from `_basepos` in `_dbfile`, the documents
+  after the last one written have length 0.
+
+Segments written side by side (parallel builds, `indexer/index/build.py`): a worker writes whole
+segments into a scratch index of its own with a `SegmentWriter` that takes no lock
+(`_lk=False`) and closes a segment as `_finalize_segment()` does (its flush redone with the
+lengths read in bulk: `_flush_segment`, `per_document_reader`, `fieldwriter.add_postings`,
+`pool.iter_postings`) then `_finish()`; the parent
+moves the segment's files (`Segment.list_files`) into the generation and commits them after
+the index's own segments with `_close_segment()`, `_commit_toc(segments)`, `_finish()`: what
+Whoosh's `MpWriter(multisegment=True)` does, without re-adding any posting, and without its
+forked workers, which inherit the writer lock.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import pickle
+import struct
+import zlib
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+from whoosh import index as whoosh_index
+from whoosh.codec.base import Segment
+from whoosh.codec.whoosh3 import (
+    LENGTHS_COLUMN,
+    WHOOSH3_HEADER_MAGIC,
+    W3TermsReader,
+    _lenfield,
+)
+from whoosh.fields import Schema
+from whoosh.index import Index
+from whoosh.reading import IndexReader, TermNotFound
+from whoosh.util.numeric import byte_to_length
+from whoosh.writing import SegmentWriter
+
+DOCNUM = np.int64
+Postings = tuple[np.ndarray, np.ndarray]  # (docnums, weights)
+# A byte of the lengths column -> the length it stands for (Whoosh's lossy one-byte code).
+_BYTE_LENGTHS = np.array([byte_to_length(code) for code in range(256)], dtype=np.int64)
+_BLOCK_SIZE = struct.Struct("!i")  # a postings block's byte length, negative for the last one
+
+
+def term_postings(reader: IndexReader, fieldname: str, text: str) -> Postings:
+    """The postings of a term as two arrays of equal length: docnums (the reader's, segment
+    offsets added, increasing) and weights (term frequencies; 1.0 for fields without).
+
+    Deleted documents are included (filter them out), so the term's document frequency as
+    Whoosh counts it (BM25's) is the arrays' length.
+    """
+    docnums: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    tbytes = reader.schema[fieldname].to_bytes(text)
+    for leaf, offset in reader.leaf_readers():
+        terms = leaf._terms
+        if not isinstance(terms, W3TermsReader):
+            raise TypeError(f"not a whoosh3 segment: {leaf!r}")
+        try:  # one look-up of the term per segment
+            start, length = terms.term_info(fieldname, tbytes).extent()
+        except TermNotFound:
+            continue
+        if isinstance(length, tuple):  # 2.7.5 unpacks the length as a 1-tuple
+            (length,) = length
+        found = _read_postings(terms._postfile, start, length)
+        if found[0].size:
+            docnums.append(found[0] + offset)
+            weights.append(found[1])
+    if not docnums:
+        return np.empty(0, dtype=DOCNUM), np.empty(0, dtype=np.float64)
+    if len(docnums) == 1:
+        return docnums[0], weights[0]
+    return np.concatenate(docnums), np.concatenate(weights)
+
+
+def field_lengths(reader: IndexReader, fieldname: str) -> np.ndarray:
+    """Every document's length in `fieldname` (in terms), indexed by docnum; 0 when absent."""
+    lengths: list[np.ndarray] = []
+    for leaf, _ in reader.leaf_readers():
+        column = leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if column is None:
+            lengths.append(np.zeros(leaf.doc_count_all(), dtype=np.int64))
+        else:
+            lengths.append(_column_lengths(column, leaf.doc_count_all()))
+    if not lengths:
+        return np.zeros(0, dtype=np.int64)
+    return np.concatenate(lengths)
+
+
+def _column_lengths(column, doc_count: int) -> np.ndarray:
+    """A lengths column read in one piece: one byte per document up to the last one written
+    (the rest are 0), each decoded through the table of the 256 lengths."""
+    codes = np.zeros(doc_count, dtype=np.uint8)
+    written = min(column._count, doc_count)
+    codes[:written] = np.frombuffer(column._dbfile.get(column._basepos, written), dtype=np.uint8)
+    return _BYTE_LENGTHS[codes]
+
+
+def _read_postings(postfile, offset: int, length: int) -> Postings:
+    """A segment's postings of one term, read in one piece and decoded block by block in
+    memory (Whoosh's matcher makes tens of small reads per block and decodes ids one at a
+    time); the blocks' delta-coded ids joined into one array."""
+    data = postfile.get(offset, length)
+    if data[:4] != WHOOSH3_HEADER_MAGIC:
+        raise ValueError(f"no postings at {offset}")
+    stream, view = io.BytesIO(data), memoryview(data)
+    deltas: list[int] = []
+    weights: list[float] = []
+    position, last = 4, 0  # last: the previous block's last id (a block's ids count from 0)
+    while position < length:
+        (size,) = _BLOCK_SIZE.unpack_from(data, position)
+        end = position + _BLOCK_SIZE.size + abs(size)
+        stream.seek(position + _BLOCK_SIZE.size)
+        count, last_id, _, compression, _, _ = pickle.load(stream)
+        block = view[stream.tell() : end]
+        ids, block_weights, _ = pickle.loads(zlib.decompress(block) if compression else block)
+        start = len(deltas)
+        deltas += ids
+        deltas[start] -= last
+        last = last_id
+        if block_weights is None:
+            weights += [1.0] * count
+        elif isinstance(block_weights, float):
+            weights += [block_weights] * count
+        else:
+            weights += block_weights
+        if size < 0:  # the last block
+            break
+        position = end
+    return np.cumsum(np.array(deltas, dtype=DOCNUM)), np.array(weights, dtype=np.float64)
+
+
+def write_segment(
+    scratch: Path, schema: Schema, documents: Iterable[dict], limitmb: int = 128
+) -> Segment | None:
+    """Write `documents` as one segment of the scratch index at `scratch` (created if needed),
+    for `adopt_segments`; None when there was no document."""
+    if whoosh_index.exists_in(str(scratch)):
+        ix = whoosh_index.open_dir(str(scratch))
+    else:
+        scratch.mkdir(parents=True, exist_ok=True)
+        ix = whoosh_index.create_in(str(scratch), schema)
+    writer = SegmentWriter(ix, _lk=False, limitmb=limitmb)  # the scratch index is ours alone
+    try:
+        added = False
+        for fields in documents:
+            writer.add_document(**fields)
+            added = True
+        if not added:
+            writer.cancel()
+            return None
+        _flush_segment(writer)  # then what `_finalize_segment()` does after its own flush
+        writer._close_segment()
+        writer._assemble_segment()
+        segment = writer.get_segment()
+        writer._finish()
+        return segment
+    except BaseException:
+        if not writer.is_closed:
+            writer.cancel()
+        raise
+
+
+def _flush_segment(writer: SegmentWriter) -> None:
+    """Whoosh's `SegmentWriter._flush_segment`, with every field's lengths read once.
+
+    Whoosh looks up the document's field length for each posting it writes (for its blocks'
+    length bounds), reading the lengths column one byte at a time through three layers of
+    Python: an eighth of a build's CPU. The same lengths, read in bulk, give the same files.
+    """
+    writer.perdocwriter.close()
+    lengths = _Lengths(writer.per_document_reader())
+    try:
+        writer.fieldwriter.add_postings(writer.schema, lengths, writer.pool.iter_postings())
+        writer.fieldwriter.close()
+    finally:
+        lengths.reader.close()
+
+
+class _Lengths:
+    """The `doc_field_length` of a per-document reader, from each field's column read once."""
+
+    def __init__(self, reader) -> None:
+        self.reader = reader
+        self._fields: dict[str, list[int]] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        lengths = self._fields.get(fieldname)
+        if lengths is None:
+            column = self.reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+            count = self.reader.doc_count_all()
+            # As Whoosh's: no column, the default; a zero byte, None (no length bound).
+            lengths = [default] * count if column is None else [_length(b) for b in column]
+            self._fields[fieldname] = lengths
+        return lengths[docnum]
+
+
+def _length(byte: int) -> int | None:
+    return byte_to_length(byte) if byte else None
+
+
+def adopt_segments(ix: Index, scratch: Path, segments: list[Segment]) -> None:
+    """Move segments that `write_segment` wrote in `scratch` into `ix` and commit them, after
+    the index's own segments, in one new generation of its table of contents."""
+    target = Path(ix.storage.folder)
+    source = whoosh_index.open_dir(str(scratch)).storage
+    for segment in segments:
+        for name in segment.list_files(source):
+            os.replace(scratch / name, target / name)
+    writer = SegmentWriter(ix)
+    try:
+        writer._close_segment()  # the writer's own segment stays empty
+        writer._commit_toc([*writer.segments, *segments])
+    finally:
+        writer._finish()

@@ -1,0 +1,228 @@
+"""Listing the corpus folder: which files are releases, their ids, and which are skipped."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from indexer.analysis import synonyms
+from indexer.reading.gazetteer import USER_FILE_NAME
+from indexer.reading.readers import SUPPORTED_SUFFIXES, SkipFile, check_status
+
+# When two files differ only by their extension they would share an id: the first suffix in
+# this order is indexed and the other one is skipped with its reason.
+SUFFIX_PRECEDENCE = (".md", ".markdown", ".html", ".htm", ".txt", ".docx", ".odt", ".pdf", ".eml")
+# Files at the corpus's root that configure Orbite rather than hold a release.
+_SETTINGS_FILES = (USER_FILE_NAME, synonyms.FILE_NAME)
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusFile:
+    """A release file found in the corpus, with what tells us whether it changed."""
+
+    id: str
+    source: str
+    corpus: Path  # the corpus folder the source is relative to
+    size: int
+    mtime_ns: int
+
+    @property
+    def path(self) -> Path:
+        # Made when a file is read, not for each file of a scan: pathlib costs more than a stat.
+        return self.corpus / self.source
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file left out of the index, and why."""
+
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "reason": self.reason}
+
+
+def release_id(source: str) -> str:
+    """The id of a release: its path relative to the corpus, without extension, '/'-separated."""
+    stem, _ = os.path.splitext(source)
+    return stem
+
+
+def scan_corpus(corpus: Path) -> tuple[dict[str, CorpusFile], list[Skipped]]:
+    """Walk the corpus recursively, ignoring hidden files and folders and the settings files
+    at its root (gazetteer.yaml, synonyms.yaml).
+
+    One `os.scandir` per folder and one `stat` per file (the entry's): `orbite index` with
+    nothing changed is mostly this walk.
+    """
+    return _select(corpus, [(s, e) for s, e in _entries(corpus) if s not in _SETTINGS_FILES])
+
+
+@dataclass
+class CorpusChanges:
+    """What a set of changed paths stands for: the files to look at and the ids they touch.
+
+    `files` are the release files now at those places; `ids` every release id they may
+    concern (added, changed or gone), None for the whole corpus; `folders` the folder
+    prefixes (``"a/b/"``) whose indexed releases are checked against `files` too, for
+    folders that moved or vanished.
+    """
+
+    files: dict[str, CorpusFile]
+    skipped: list[Skipped]
+    ids: set[str] | None
+    folders: set[str]
+
+
+def scan_paths(corpus: Path, paths: Iterable[Path]) -> CorpusChanges:
+    """Look only at the given changed paths (files or folders, present or gone).
+
+    A file's id may be shared by a sibling with another extension, so every sibling of the
+    same stem is looked at again, and the precedence of `scan_corpus` decides between them.
+    """
+    sources: dict[str, os.DirEntry | None] = {}
+    ids: set[str] = set()
+    folders: set[str] = set()
+    for path in paths:
+        source = _relative(corpus, Path(path))
+        if source is None:
+            continue
+        full = corpus / source
+        if full.is_dir() and not full.is_symlink():
+            folders.add(f"{source}/")
+            sources.update(_entries(full, f"{source}/"))
+            continue
+        if not full.exists():
+            folders.add(f"{source}/")  # a folder that vanished, or a file: both are checked
+        ids.add(release_id(source))
+        sources.update((sibling, None) for sibling in _siblings(corpus, source))
+    files, skipped = _select(corpus, sorted(sources.items()))
+    ids.update(files)
+    return CorpusChanges(files, skipped, ids, folders)
+
+
+def _relative(corpus: Path, path: Path) -> str | None:
+    """`path` as a corpus source (posix, relative), or None when it is not a release's place."""
+    root = Path(os.path.abspath(corpus))
+    try:
+        relative = Path(os.path.abspath(path)).relative_to(root)
+    except ValueError:
+        return None
+    parts = relative.parts
+    if not parts or any(part.startswith(".") for part in parts):
+        return None
+    if len(parts) == 1 and parts[0] in _SETTINGS_FILES:
+        return None
+    return relative.as_posix()
+
+
+def _siblings(corpus: Path, source: str) -> list[str]:
+    """`source` and the files of its folder that share its stem (hence its id)."""
+    folder, _, name = source.rpartition("/")
+    stem = os.path.splitext(name)[0]
+    directory = corpus / folder if folder else corpus
+    found = [source] if (corpus / source).exists() or (corpus / source).is_symlink() else []
+    try:
+        with os.scandir(directory) as entries:
+            names = [e.name for e in entries if not e.name.startswith(".") and not e.is_dir()]
+    except OSError:
+        return found
+    prefix = f"{folder}/" if folder else ""
+    found += [
+        prefix + n
+        for n in names
+        if os.path.splitext(n)[0] == stem
+        and prefix + n != source
+        and prefix + n not in _SETTINGS_FILES
+    ]
+    return found
+
+
+def _select(
+    corpus: Path, sources: Iterable[tuple[str, os.DirEntry | None]]
+) -> tuple[dict[str, CorpusFile], list[Skipped]]:
+    """The release files among `sources` (each with its directory entry, when the walk gave
+    one) and the skipped ones, with their reasons.
+
+    Two files of one id (`a.md`, `a.txt`): the first suffix of SUFFIX_PRECEDENCE is indexed.
+    """
+    found: dict[str, CorpusFile] = {}
+    skipped: list[Skipped] = []
+    root = corpus.resolve()
+    for source, entry in sources:
+        link = entry.is_symlink() if entry is not None else (corpus / source).is_symlink()
+        if link and not _inside(corpus / source, root):
+            skipped.append(Skipped(source, "link to a file outside the corpus"))
+            continue
+        doc_id, suffix = os.path.splitext(source)
+        suffix = suffix.lower()
+        if suffix not in SUPPORTED_SUFFIXES:
+            skipped.append(Skipped(source, f"unsupported file type {suffix or '(none)'}"))
+            continue
+        try:
+            stat = entry.stat() if entry is not None else (corpus / source).stat()
+            check_status(stat)
+        except OSError as exc:
+            skipped.append(Skipped(source, f"unreadable: {exc.strerror or exc}"))
+            continue
+        except SkipFile as exc:
+            skipped.append(Skipped(source, exc.reason))
+            continue
+        other = found.get(doc_id)
+        if other is not None:
+            first, second = sorted([other.source, source], key=_precedence)
+            skipped.append(Skipped(second, f"same id as {first}, which is indexed"))
+            if first == other.source:
+                continue
+        found[doc_id] = CorpusFile(doc_id, source, corpus, stat.st_size, stat.st_mtime_ns)
+    skipped.sort(key=lambda s: s.path)
+    return found, skipped
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a loop of links: reading it will say why
+        return True
+
+
+def _entries(folder: Path | str, prefix: str = "") -> list[tuple[str, os.DirEntry]]:
+    """Every file under `folder` that is not hidden, as (its path from `folder` with `prefix`,
+    '/'-separated; its directory entry): a folder's files in name order, then its sub-folders
+    in name order. Links to folders are not followed; unreadable folders are left out."""
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted((e for e in scan if e.name[0] != "."), key=_name)
+    except OSError:
+        return []
+    found = []
+    folders = []
+    for entry in entries:
+        try:
+            is_folder = entry.is_dir()
+        except OSError:
+            is_folder = False
+        if not is_folder:
+            found.append((prefix + entry.name, entry))
+        elif not entry.is_symlink():
+            folders.append(entry)
+    for entry in folders:
+        found += _entries(entry.path, f"{prefix}{entry.name}/")
+    return found
+
+
+def _name(entry: os.DirEntry) -> str:
+    return entry.name
+
+
+def _precedence(source: str) -> tuple[int, str]:
+    """Which of two files of one id is indexed: the first suffix of SUFFIX_PRECEDENCE, then
+    the first name."""
+    suffix = os.path.splitext(source)[1].lower()
+    rank = (
+        SUFFIX_PRECEDENCE.index(suffix) if suffix in SUFFIX_PRECEDENCE else len(SUFFIX_PRECEDENCE)
+    )
+    return rank, source
