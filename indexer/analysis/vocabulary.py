@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass
 
 from indexer.analysis.normalize import fold
@@ -32,10 +33,16 @@ class Vocabulary:
     """Every word of the ``exact`` field, sorted by folded form for prefix lookups."""
 
     def __init__(self, reader) -> None:
+        # Segment by segment: a multi-segment reader looks every term up in every segment
+        # (about 7 s at 5,000 releases in 20 segments, against 0.1 s this way).
+        docs: Counter[bytes] = Counter()
+        for leaf, _ in reader.leaf_readers():
+            for raw, info in leaf.iter_field(EXACT_FIELD):
+                docs[raw] += info.doc_frequency()
         words = []
-        for raw, info in reader.iter_field(EXACT_FIELD):
+        for raw, count in docs.items():
             text = raw.decode("utf-8")  # the term index holds bytes
-            words.append(Word(fold(text), text, info.doc_frequency()))
+            words.append(Word(fold(text), text, count))
         words.sort(key=lambda w: (w.folded, -w.docs))
         self._words = words
         self._keys = [w.folded for w in words]
