@@ -100,3 +100,15 @@ def test_a_file_past_its_budget_is_skipped_with_the_reason(
     [skipped] = result.skipped
     assert skipped.path == files[1].source
     assert skipped.reason.startswith(reason)
+
+
+@pytest.mark.parametrize("count", [1, build.FIRST_BATCH + 1, 5_000, 100_000])
+def test_batches_keep_corpus_order_start_small_and_grow_to_a_bound(count: int) -> None:
+    files = list(range(count))
+    sizes = [len(batch) for batch in build.batches(files)]
+    assert [f for batch in build.batches(files) for f in batch] == files
+    assert sizes[0] == min(count, build.FIRST_BATCH)
+    assert max(sizes) <= build.MAX_BATCH
+    assert sizes[1:-1] == sorted(sizes[1:-1])  # growing, but for a shorter last one
+    if count == 100_000:  # one segment a batch: tens of them, not hundreds
+        assert len(sizes) < count / build.BATCH / 4

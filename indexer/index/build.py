@@ -36,7 +36,9 @@ from indexer.reading.readers import SkipFile
 FILE_SECONDS = 30.0  # reading and extracting one file
 FILE_MEGABYTES = 1024  # address space one file may add to a worker
 FIRST_BATCH = 20  # small, so that a build in progress shows results within seconds
-BATCH = 250
+BATCH = 250  # the smallest of the batches after the first
+MAX_BATCH = 2_000  # the largest: the last batch is the time one worker may wait for another
+GROWTH = 4  # a batch is a GROWTH-th of the files done before it
 SCRATCH = ".build"  # hidden: Whoosh's clean-up of the generation does not look inside
 PR_SET_PDEATHSIG = 1
 
@@ -63,11 +65,21 @@ def worker_count() -> int:
 
 
 def batches(files: list[CorpusFile]) -> list[list[CorpusFile]]:
-    """The build's batches in corpus order: a small first one, then BATCH files each."""
+    """The build's batches in corpus order: a small first one, then batches that grow with
+    the build, from BATCH to MAX_BATCH files.
+
+    Each batch becomes one segment, and a search pays for every segment of the index: growing
+    batches leave about 60 segments at 100,000 releases instead of 400, while the first
+    results of a build still come within seconds.
+    """
     if not files:
         return []
     found = [files[:FIRST_BATCH]]
-    found += [files[i : i + BATCH] for i in range(FIRST_BATCH, len(files), BATCH)]
+    start = FIRST_BATCH
+    while start < len(files):
+        size = min(MAX_BATCH, max(BATCH, start // GROWTH))
+        found.append(files[start : start + size])
+        start += size
     return found
 
 
