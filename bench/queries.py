@@ -14,6 +14,7 @@ from itertools import cycle, islice
 from bench.generate import Material
 from bench.mix import WARM_UP, BenchQuery
 from indexer.analysis.french import STOPWORDS, analyze
+from indexer.analysis.vocabulary import Vocabulary
 
 CLASSES = ("rare", "common", "two_words", "three_words", "phrase", "facet", "empty", "typo")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
@@ -56,12 +57,11 @@ def make_queries(reader, material: Material, count: int, seed: int) -> dict[str,
 
 def _frequencies(reader) -> dict[str, int]:
     """Document frequency of every alphabetic, non-stop word of at least 4 letters."""
-    found = {}
-    for term, info in reader.iter_field("exact"):
-        word = term.decode("utf-8") if isinstance(term, bytes) else term
-        if len(word) >= 4 and word.isalpha() and word not in STOPWORDS:
-            found[word] = info.doc_frequency()
-    return found
+    return {
+        w.form: w.docs
+        for w in Vocabulary(reader)
+        if len(w.form) >= 4 and w.form.isalpha() and w.form not in STOPWORDS
+    }
 
 
 def _repeat(items: list[str], count: int) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from indexer.analysis.normalize import fold
@@ -58,3 +59,6 @@ class Vocabulary:
 
     def __len__(self) -> int:
         return len(self._words)
+
+    def __iter__(self) -> Iterator[Word]:
+        return iter(self._words)
