@@ -24,7 +24,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from whoosh.filedb.filestore import FileStorage
@@ -110,13 +110,7 @@ class IndexMeta:
         return replace(self, since=0, previous=None)
 
     def to_dict(self) -> dict[str, object]:
-        return {
-            "schema_version": self.schema_version,
-            "gazetteer": self.gazetteer,
-            "indexed_at": self.indexed_at,
-            "since": self.since,
-            "previous": self.previous,
-        }
+        return asdict(self)
 
 
 class IndexStore:
