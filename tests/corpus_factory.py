@@ -192,14 +192,15 @@ class Server:
         return json.loads(body)
 
     def stop(self, signum: int = signal.SIGTERM) -> int:
-        """Signal the server and wait for it to exit; kill it if it does not. Its exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signum)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        """Signal the server and wait for it to exit; kill it if it does not. Its exit code.
+
+        (Popen sends no signal to a process it has already seen exit.)
+        """
+        self.process.send_signal(signum)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=30)
+        self.process.kill()
+        self.process.wait()
         self.process.stdout.close()
         return self.process.returncode
 
