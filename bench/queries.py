@@ -59,7 +59,7 @@ def _frequencies(reader) -> dict[str, int]:
     """Document frequency of every alphabetic, non-stop word of at least 4 letters."""
     return {
         w.form: w.docs
-        for w in Vocabulary(reader)
+        for w in Vocabulary.read(reader)
         if len(w.form) >= 4 and w.form.isalpha() and w.form not in STOPWORDS
     }
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from indexer.analysis import vocabulary as vocabulary_module
 from indexer.index.indexing import update_index
 from indexer.index.store import IndexStore
 from indexer.search import snapshot as snapshot_module
@@ -19,6 +20,29 @@ def release(n: int, word: str = "orbite") -> str:
     agency = AGENCIES[n % len(AGENCIES)]
     day, month, year = 1 + n % 27, MONTHS[n % len(MONTHS)], 2000 + n % 9
     return f"{day} {month} {year}\n\nCommuniqué {n} du {agency}\n\nLe {agency} et la {word}.\n"
+
+
+def test_a_derived_vocabulary_reads_only_the_segments_that_changed(
+    corpus: Path, index_dir: Path, monkeypatch
+) -> None:
+    store = IndexStore(index_dir)
+    update_index(corpus, store)
+    index = SearchIndex(store, corpus)
+    assert index.snapshot().vocabulary.completions("orbi", 1)  # read once, whole
+    read: list[int] = []
+    counting = vocabulary_module.segment_words
+
+    def counted(leaf):
+        read.append(leaf.doc_count_all())
+        return counting(leaf)
+
+    monkeypatch.setattr(vocabulary_module, "segment_words", counted)
+    path = corpus / "cp-80.txt"
+    path.write_text(release(80, word="astéroïde"), "utf-8")
+    update_index(corpus, store, paths=[path])
+    snapshot = index.snapshot()
+    assert read == [1]  # the one new release's segment, not the 80 before it
+    assert [w.form for w in snapshot.vocabulary.completions("asteroi", 3)] == ["astéroïde"]
 
 
 def tables(snapshot: Snapshot) -> dict[str, object]:
@@ -69,6 +93,8 @@ def test_each_derived_snapshot_equals_a_fresh_one(
 
     monkeypatch.setattr(snapshot_module, "read_facts", counted)
     for action, n in STEPS:
+        # Read, so that the next snapshot derives its own from it.
+        assert index.snapshot().vocabulary.completions("orbi", 1)
         path = corpus / f"cp-{n:02d}.txt"
         if action == "delete":
             path.unlink()
@@ -80,4 +106,5 @@ def test_each_derived_snapshot_equals_a_fresh_one(
         derived_reads = len(read)
         fresh = Snapshot(derived.ix, derived.meta, derived.gazetteer)
         assert tables(derived) == tables(fresh), (action, n)
+        assert list(derived.vocabulary) == list(fresh.vocabulary), (action, n)
         assert derived_reads < len(fresh.rows) / 2, f"{action} {n} read {derived_reads} rows"

@@ -17,5 +17,5 @@ def test_a_word_in_several_segments_counts_the_releases_of_all(tmp_path) -> None
                 writer.add_document(id=f"{number}-{i}", exact=text)
     with ix.reader() as reader:
         assert len(reader.leaf_readers()) == 2
-        words = Vocabulary(reader).completions("sate", 5)
+        words = Vocabulary.read(reader).completions("sate", 5)
     assert [(w.form, w.docs) for w in words] == [("satellite", 2), ("satellites", 1)]

@@ -99,7 +99,7 @@ class Snapshot:
             self.postings,
         )
         self.matches = LruCache(MATCH_CACHE)
-        self._vocabulary: Vocabulary | None = None
+        self._vocabulary = _vocabulary(previous, self.segments, leaves)
 
     def _build(self, reader) -> None:
         self.labels: dict[str, str] = {}
@@ -161,7 +161,7 @@ class Snapshot:
         if self._vocabulary is None:
             with self.reading() as searcher:
                 if self._vocabulary is None:
-                    self._vocabulary = Vocabulary(searcher.reader())
+                    self._vocabulary = Vocabulary.read(searcher.reader())
         return self._vocabulary
 
     @contextlib.contextmanager
@@ -220,6 +220,34 @@ def _change(
         for docnum, facts in read_facts(leaf)
     ]
     return removed, added
+
+
+def _vocabulary(
+    previous: Snapshot | None, segments: tuple[Segment, ...], leaves: list
+) -> Vocabulary | None:
+    """The previous snapshot's vocabulary carried over to `segments`, reading only the
+    segments a commit merged away or wrote; None (read whole on first use) when `previous`
+    had none or when reading the change would cost more than reading everything."""
+    if previous is None or previous._vocabulary is None:
+        return None
+    now = {segment.id for segment in segments}
+    before = {segment.id for segment in previous.segments}
+    new = [
+        leaf
+        for (leaf, _), segment in zip(leaves, segments, strict=True)
+        if segment.id not in before
+    ]
+    with previous.reading() as searcher:
+        gone = [
+            leaf
+            for (leaf, _), segment in zip(
+                searcher.reader().leaf_readers(), previous.segments, strict=True
+            )
+            if segment.id not in now
+        ]
+        if sum(leaf.doc_count_all() for leaf in gone + new) > sum(s.count for s in segments):
+            return None
+        return previous._vocabulary.derive(gone, new)
 
 
 class LruCache:
