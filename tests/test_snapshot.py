@@ -10,6 +10,7 @@ from indexer.analysis import vocabulary as vocabulary_module
 from indexer.index.indexing import update_index
 from indexer.index.store import IndexStore
 from indexer.search import snapshot as snapshot_module
+from indexer.search.facets import FACET_NAMES
 from indexer.search.snapshot import SearchIndex, Snapshot
 
 AGENCIES = ("CNES", "ESA", "NASA", "JAXA")
@@ -51,7 +52,7 @@ def tables(snapshot: Snapshot) -> dict[str, object]:
         "rows": snapshot.rows,
         "docnums": snapshot.docnums,
         "keys": snapshot.facets.keys,
-        "masks": snapshot.facets.masks,
+        "counts": {name: snapshot.facets.count(name, set(snapshot.rows)) for name in FACET_NAMES},
         "newest_first": snapshot.newest_first,
         "oldest_first": snapshot.oldest_first,
         "labels": {k: snapshot.labels[k] for keys in snapshot.rows.values() for k in keys.agency},

@@ -8,8 +8,10 @@ Values within one facet are alternatives (ESA or NASA); different facets combine
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from itertools import chain
+
+import numpy as np
 
 from indexer.analysis.normalize import fold
 
@@ -53,64 +55,124 @@ FACETS: tuple[Facet, ...] = (
 FACET_NAMES: tuple[str, ...] = tuple(f.name for f in FACETS)
 
 
-class FacetIndex:
-    """Per snapshot: each document's keys in each facet, and each key's documents as a bitmask.
+class _Pairs:
+    """One facet's (document, key) pairs as two parallel arrays, keys numbered in `names`."""
 
-    Counting a large set of matches is then one AND and one popcount per value, instead of a
+    def __init__(self, names: list[str], docs: np.ndarray, ids: np.ndarray) -> None:
+        self.names = names
+        self.number = {name: i for i, name in enumerate(names)}
+        self.docs, self.ids = docs, ids
+
+    @classmethod
+    def of(cls, by_doc: Mapping[int, tuple[str, ...]], names: list[str] | None = None) -> _Pairs:
+        names = list(names or ())
+        number = {name: i for i, name in enumerate(names)}
+        docs, ids = [], []
+        for docnum, doc_keys in by_doc.items():
+            for key in doc_keys:
+                docs.append(docnum)
+                ids.append(number.setdefault(key, len(number)))
+        names += list(number)[len(names) :]
+        return cls(names, np.array(docs, dtype=np.int64), np.array(ids, dtype=np.int64))
+
+    def having(self, keys: frozenset[str], size: int) -> np.ndarray:
+        """By docnum: whether the document has one of `keys`."""
+        wanted = [self.number[key] for key in keys if key in self.number]
+        found = np.zeros(size, dtype=bool)
+        found[self.docs[np.isin(self.ids, wanted)]] = True
+        return found
+
+
+class FacetIndex:
+    """Per snapshot: each document's keys in each facet, and every (document, key) pair as
+    arrays, so that counting a large set of matches is one `bincount` per facet instead of a
     walk over every match's values; a small set is still counted document by document.
     """
 
-    BITMASKS_FROM = 512  # matches above which popcounts beat a walk over the matches
+    ARRAYS_FROM = 512  # matches above which arrays beat a walk over the matches
 
     def __init__(self, keys: Mapping[str, Mapping[int, tuple[str, ...]]], size: int) -> None:
         self.keys = keys
         self.size = size
-        self.masks: dict[str, dict[str, int]] = {}
-        for name, by_doc in keys.items():
-            bits: dict[str, bytearray] = {}
-            for docnum, doc_keys in by_doc.items():
-                for key in doc_keys:
-                    field = bits.setdefault(key, bytearray(size // 8 + 1))
-                    field[docnum >> 3] |= 1 << (docnum & 7)
-            self.masks[name] = {key: int.from_bytes(b, "little") for key, b in bits.items()}
+        self._pairs = {name: _Pairs.of(by_doc) for name, by_doc in keys.items()}
 
     def derive(
         self, removed: set[int], added: Mapping[str, Mapping[int, tuple[str, ...]]]
     ) -> FacetIndex:
-        """A copy without the `removed` docnums and with the `added` ones' keys; the copy
-        shares what did not change, so it costs the change, not the index."""
+        """A copy without the `removed` docnums and with the `added` ones' keys; its arrays
+        are filtered and appended to, so it costs the change, not a walk over the index."""
         derived = FacetIndex.__new__(FacetIndex)
         derived.size = max([self.size, *(d + 1 for by_doc in added.values() for d in by_doc)])
-        derived.keys, derived.masks = {}, {}
+        derived.keys, derived._pairs = {}, {}
+        gone = np.fromiter(removed, dtype=np.int64, count=len(removed))
         for name, by_doc in self.keys.items():
-            keys, masks = dict(by_doc), dict(self.masks[name])
-            cleared: dict[str, int] = {}
+            keys = dict(by_doc)
             for docnum in removed:
-                for key in keys.pop(docnum, ()):
-                    cleared[key] = cleared.get(key, 0) | 1 << docnum
-            for key, bits in cleared.items():
-                masks[key] &= ~bits
-            for docnum, doc_keys in added.get(name, {}).items():
-                keys[docnum] = doc_keys
-                for key in doc_keys:
-                    masks[key] = masks.get(key, 0) | 1 << docnum
+                keys.pop(docnum, None)
+            new = added.get(name, {})
+            keys.update(new)
             derived.keys[name] = keys
-            derived.masks[name] = {key: mask for key, mask in masks.items() if mask}
+            pairs = self._pairs[name]
+            kept = np.isin(pairs.docs, gone, invert=True)
+            more = _Pairs.of(new, pairs.names)
+            derived._pairs[name] = _Pairs(
+                more.names,
+                np.concatenate([pairs.docs[kept], more.docs]),
+                np.concatenate([pairs.ids[kept], more.ids]),
+            )
         return derived
 
-    def mask(self, docnums: Iterable[int]) -> int:
-        bits = bytearray(self.size // 8 + 1)
-        for docnum in docnums:
-            bits[docnum >> 3] |= 1 << (docnum & 7)
-        return int.from_bytes(bits, "little")
-
-    def count(self, name: str, docnums: set[int]) -> dict[str, int]:
+    def count(self, name: str, docnums: Collection[int]) -> dict[str, int]:
         """How many of `docnums` have each key of facet `name`."""
-        if len(docnums) < self.BITMASKS_FROM:
+        if len(docnums) < self.ARRAYS_FROM:
             return Counter(chain.from_iterable(map(self.keys[name].__getitem__, docnums)))
-        within = self.mask(docnums)
-        counts = ((key, (mask & within).bit_count()) for key, mask in self.masks[name].items())
-        return {key: n for key, n in counts if n}
+        return self._count(name, self.within(docnums))
+
+    def within(self, docnums: Collection[int]) -> np.ndarray:
+        """`docnums` as a mask by docnum."""
+        mask = np.zeros(self.size, dtype=bool)
+        mask[np.fromiter(docnums, dtype=np.int64, count=len(docnums))] = True
+        return mask
+
+    def _count(self, name: str, mask: np.ndarray) -> dict[str, int]:
+        pairs = self._pairs[name]
+        counts = np.bincount(pairs.ids[mask[pairs.docs]], minlength=len(pairs.names))
+        return {pairs.names[i]: int(counts[i]) for i in np.flatnonzero(counts)}
+
+    def filter_and_count(
+        self, docnums: Iterable[int], selections: Mapping[str, frozenset[str]]
+    ) -> tuple[set[int], dict[str, dict[str, int]]]:
+        """The documents that pass every selection, and each facet's counts over the
+        documents that pass the *other* facets' selections."""
+        matches = set(docnums)
+        selected = [f.name for f in FACETS if selections.get(f.name)]
+        if len(matches) < self.ARRAYS_FROM:
+            passing = {
+                name: {d for d in matches if not selections[name].isdisjoint(self.keys[name][d])}
+                for name in selected
+            }
+            final = set.intersection(matches, *passing.values())
+            counts = {}
+            for facet in FACETS:
+                base = set.intersection(
+                    matches, *(v for k, v in passing.items() if k != facet.name)
+                )
+                counts[facet.name] = self.count(facet.name, base)
+            return final, counts
+        mask = self.within(matches)
+        having = {name: self._pairs[name].having(selections[name], self.size) for name in selected}
+        counts = {}
+        for facet in FACETS:
+            base = mask.copy()
+            for name, found in having.items():
+                if name != facet.name:
+                    base &= found
+            counts[facet.name] = self._count(facet.name, base)
+        if not having:
+            return matches, counts
+        for found in having.values():
+            mask &= found
+        return set(np.flatnonzero(mask).tolist()), counts
 
 
 def filter_and_count(
@@ -119,27 +181,13 @@ def filter_and_count(
     docnums: Iterable[int],
     selections: Mapping[str, frozenset[str]],
 ) -> tuple[set[int], dict[str, list[dict[str, object]]]]:
-    """The documents that pass every selection, and each facet's counts.
+    """The documents that pass every selection, and each facet's counts, ordered and labelled.
 
     `selections` maps a facet name to the keys (folded values) selected in it.
     """
-    matches = set(docnums)
-    passing = {
-        f.name: _accepted(facets.keys[f.name], matches, selections.get(f.name)) for f in FACETS
-    }
-    final = set.intersection(*passing.values())
+    final, counted = facets.filter_and_count(docnums, selections)
     counts = {}
     for facet in FACETS:
-        base = set.intersection(*[passing[f.name] for f in FACETS if f is not facet])
-        counted = facets.count(facet.name, base)
-        ordered = sorted(counted.items(), key=lambda kv, f=facet: f.order(*kv))
+        ordered = sorted(counted[facet.name].items(), key=lambda kv, f=facet: f.order(*kv))
         counts[facet.name] = [{"value": labels.get(k, k), "count": n} for k, n in ordered]
     return final, counts
-
-
-def _accepted(
-    keys: Mapping[int, tuple[str, ...]], docnums: set[int], selected: frozenset[str] | None
-) -> set[int]:
-    if not selected:
-        return docnums
-    return {d for d in docnums if not selected.isdisjoint(keys[d])}
