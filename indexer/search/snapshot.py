@@ -103,6 +103,7 @@ class Snapshot:
 
     def _build(self, reader) -> None:
         self.labels: dict[str, str] = {}
+        self._key_of: dict[str, str] = {}  # name -> folded key, one string per name
         self.rows: dict[int, Row] = {d: self._row(f) for d, f in read_facts(reader)}
         # Facet keys by facet and docnum, and both date orders, for filters and sorting.
         keys = {
@@ -116,6 +117,7 @@ class Snapshot:
         self, previous: Snapshot, removed: set[int], added: list[tuple[int, Facts]]
     ) -> None:
         self.labels = dict(previous.labels)
+        self._key_of = dict(previous._key_of)
         rows = dict(previous.rows)
         for docnum in removed:
             rows.pop(docnum, None)
@@ -150,10 +152,14 @@ class Snapshot:
         )
 
     def _keys(self, names: tuple[str, ...]) -> tuple[str, ...]:
-        keys = tuple(fold(name) for name in names)
-        for key, name in zip(keys, names, strict=True):
-            self.labels.setdefault(key, name)
-        return keys
+        keys = []
+        for name in names:
+            key = self._key_of.get(name)
+            if key is None:
+                key = self._key_of[name] = fold(name)
+                self.labels.setdefault(key, name)
+            keys.append(key)
+        return tuple(keys)
 
     @property
     def vocabulary(self) -> Vocabulary:
