@@ -16,6 +16,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from whoosh.support.levenshtein import distance
+
 from indexer.analysis.normalize import fold
 
 EXACT_FIELD = "exact"
@@ -88,6 +90,22 @@ class Vocabulary:
         low = bisect_left(self._keys, start)
         high = bisect_left(self._keys, start + _AFTER_EVERY_CHAR, low)
         return heapq.nlargest(limit, self._words[low:high], key=lambda w: (w.docs, w.form))
+
+    def near(self, word: str, maxdist: int) -> list[str]:
+        """The words within `maxdist` edits of `word` (Damerau-Levenshtein) that begin with its
+        first letter as written, most frequent first: what a misspelt word may have meant."""
+        head = word[:1]
+        low = bisect_left(self._keys, fold(head))
+        high = bisect_left(self._keys, fold(head) + _AFTER_EVERY_CHAR, low)
+        found = [
+            w
+            for w in self._words[low:high]
+            if abs(len(w.form) - len(word)) <= maxdist  # a cheap bound of the distance
+            and w.form.startswith(head)
+            and distance(w.form, word, limit=maxdist) <= maxdist
+        ]
+        found.sort(key=lambda w: (-w.docs, w.form))
+        return [w.form for w in found]
 
     def __len__(self) -> int:
         return len(self._words)

@@ -18,7 +18,6 @@ import logging
 from whoosh import query
 from whoosh.qparser import QueryParser, plugins, syntax
 from whoosh.qparser.taggers import Tagger
-from whoosh.searching import Searcher
 
 from indexer.analysis.french import analyze, exact_analyzer
 from indexer.analysis.normalize import fold
@@ -48,7 +47,6 @@ _FIELD_EXPR = rf"(?i)(?<![\w-])(?P<text>{_FIELD_ALTERNATIVES})\s*:(?=\S)"
 # A name matched as an entity (any alias) outweighs its words matched one by one elsewhere.
 ENTITY_BOOST = 4.0
 MIN_CORRECTABLE = 4
-CORRECTIONS = 5  # closest indexed words considered for one unknown word
 MAX_WILDCARDS = 4  # wildcard words per query; more are searched as plain words
 MIN_PREFIX = 3  # a shorter last word is searched as a whole word only
 PREFIX_EXPANSIONS = 30  # words a last word may stand for, the most frequent first
@@ -334,7 +332,7 @@ def _words_only(text: str) -> str:
     return " ".join(token.text for token in exact_analyzer()(text))
 
 
-def correct(text: str, searcher: Searcher, visible: Visibility) -> str | None:
+def correct(text: str, vocabulary: Vocabulary, visible: Visibility) -> str | None:
     """The query with each word the index does not know replaced by its closest indexed word.
 
     Used for "Vouliez-vous dire …" and for the fuzzy fallback; None when every word is known.
@@ -354,7 +352,7 @@ def correct(text: str, searcher: Searcher, visible: Visibility) -> str | None:
         if _is_known(word, visible):
             continue
         maxdist = 1 if len(word) <= 5 else 2
-        candidates = searcher.suggest("exact", word, limit=CORRECTIONS, maxdist=maxdist, prefix=1)
+        candidates = vocabulary.near(word, maxdist)
         best = next((c for c in candidates if visible.has_word("exact", c)), None)
         if best:
             pieces += [text[last : token.startchar], best]

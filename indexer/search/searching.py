@@ -188,7 +188,7 @@ def _match(context: _Context, request: SearchRequest) -> _Match:
     match = attempt(request.q, prefix=request.prefix)
     if match.docnums:
         return match
-    suggestion = correct(request.q, context.searcher, visible)
+    suggestion = correct(request.q, snapshot.vocabulary, visible)
     if suggestion:
         fuzzy = attempt(suggestion)
         if fuzzy.docnums:
