@@ -46,6 +46,12 @@ def segment_words(leaf) -> Counter[str]:
     )
 
 
+def _bag_distance(a: Counter[str], b: Counter[str]) -> int:
+    """The letters one word has more of than the other: a bound below the edit distance,
+    far cheaper to compute (an edit changes at most one letter on each side)."""
+    return max(sum((a - b).values()), sum((b - a).values()))
+
+
 class Vocabulary:
     """Every word of the ``exact`` field, sorted by folded form for prefix lookups."""
 
@@ -94,14 +100,15 @@ class Vocabulary:
     def near(self, word: str, maxdist: int) -> list[str]:
         """The words within `maxdist` edits of `word` (Damerau-Levenshtein) that begin with its
         first letter as written, most frequent first: what a misspelt word may have meant."""
-        head = word[:1]
+        head, letters = word[:1], Counter(word)
         low = bisect_left(self._keys, fold(head))
         high = bisect_left(self._keys, fold(head) + _AFTER_EVERY_CHAR, low)
         found = [
             w
             for w in self._words[low:high]
-            if abs(len(w.form) - len(word)) <= maxdist  # a cheap bound of the distance
+            if abs(len(w.form) - len(word)) <= maxdist
             and w.form.startswith(head)
+            and _bag_distance(Counter(w.form), letters) <= maxdist
             and distance(w.form, word, limit=maxdist) <= maxdist
         ]
         found.sort(key=lambda w: (-w.docs, w.form))
