@@ -46,6 +46,10 @@ def segment_words(leaf) -> Counter[str]:
     )
 
 
+def _order(word: Word) -> tuple[str, int, str]:
+    return word.folded, -word.docs, word.form
+
+
 def _bag_distance(a: Counter[str], b: Counter[str]) -> int:
     """The letters one word has more of than the other: a bound below the edit distance,
     far cheaper to compute (an edit changes at most one letter on each side)."""
@@ -55,16 +59,14 @@ def _bag_distance(a: Counter[str], b: Counter[str]) -> int:
 class Vocabulary:
     """Every word of the ``exact`` field, sorted by folded form for prefix lookups."""
 
-    def __init__(self, counts: Counter[str], reused: Iterable[Word] = ()) -> None:
-        """`counts` gives each word's releases; `reused` are words already made for exactly
-        these counts (from a previous vocabulary), so only the others are folded."""
+    def __init__(self, counts: Counter[str], words: list[Word] | None = None) -> None:
+        """`counts` gives each word's releases; `words`, when given, are these counts already
+        made into words in order."""
         self.counts = counts
-        kept = list(reused)
-        known = {w.form for w in kept}
-        kept += (Word(fold(form), form, n) for form, n in counts.items() if form not in known)
-        kept.sort(key=lambda w: (w.folded, -w.docs))
-        self._words = kept
-        self._keys = [w.folded for w in kept]
+        if words is None:
+            words = sorted((Word(fold(form), form, n) for form, n in counts.items()), key=_order)
+        self._words = words
+        self._keys = [w.folded for w in words]
 
     @classmethod
     def read(cls, reader) -> Vocabulary:
@@ -76,7 +78,8 @@ class Vocabulary:
 
     def derive(self, gone: Iterable, new: Iterable) -> Vocabulary:
         """This vocabulary without the words of the segment readers `gone` and with those of
-        `new`: what a commit that merged or deleted segments and wrote new ones holds."""
+        `new`: what a commit that merged or deleted segments and wrote new ones holds.
+        Only the words those segments hold are made again and put in place."""
         counts = Counter(self.counts)
         changed: set[str] = set()
         for leaves, sign in ((gone, -1), (new, 1)):
@@ -85,8 +88,14 @@ class Vocabulary:
                 changed.update(words)
                 for form, n in words.items():
                     counts[form] += sign * n
-        counts = +counts  # words no segment holds any more are dropped
-        return Vocabulary(counts, (w for w in self._words if w.form not in changed))
+        for form in changed:
+            if counts[form] <= 0:  # no segment holds it any more
+                del counts[form]
+        words = [w for w in self._words if w.form not in changed]
+        for form in changed & counts.keys():
+            word = Word(fold(form), form, counts[form])
+            words.insert(bisect_left(words, _order(word), key=_order), word)
+        return Vocabulary(counts, words)
 
     def completions(self, start: str, limit: int) -> list[Word]:
         """The `limit` most frequent words whose folded form begins with `start` (folded)."""
