@@ -14,7 +14,7 @@ from itertools import cycle, islice
 from bench.generate import Material
 from bench.mix import WARM_UP, BenchQuery
 from indexer.analysis.french import STOPWORDS, analyze
-from indexer.analysis.vocabulary import Vocabulary
+from indexer.search.vocabulary import Vocabulary
 
 CLASSES = ("rare", "common", "two_words", "three_words", "phrase", "facet", "empty", "typo")
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")

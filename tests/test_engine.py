@@ -11,13 +11,20 @@ from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, TEXT, Schema
 from whoosh.reading import IndexReader
 
-from indexer.index.engine import adopt_segments, field_lengths, term_postings, write_segment
+from indexer.index.engine import (
+    adopt_segments,
+    doc_frequencies,
+    field_lengths,
+    term_postings,
+    write_segment,
+)
 from indexer.index.indexing import update_index
 from indexer.index.store import IndexStore
 
 BLOCK = 128  # Whoosh 3's postings per block: more documents than this span several blocks
 PRIVATE = re.compile(
-    r"\._(read_data|blocklength|next_block|perdoc|cached_reader|btexts|byteids|read_ids|postfile)"
+    r"\._(read_data|blocklength|next_block|perdoc|cached_reader|btexts|byteids|read_ids|postfile"
+    r"|tindex|fieldmap)"
     r"|\b_lenfield\b|\b_NullQuery\b"
 )
 ROOT = Path(__file__).resolve().parent.parent
@@ -103,6 +110,15 @@ def test_field_lengths_are_whooshs(reader: IndexReader, fieldname: str) -> None:
     assert lengths.tolist() == expected
 
 
+@pytest.mark.parametrize("fieldname", ["body", "tags", "kind", "id", "note", "absent"])
+def test_doc_frequencies_are_whooshs(reader: IndexReader, fieldname: str) -> None:
+    for leaf, _ in reader.leaf_readers():
+        expected = {}
+        if fieldname in leaf.schema:
+            expected = {t: i.doc_frequency() for t, i in leaf.iter_field(fieldname)}
+        assert doc_frequencies(leaf, fieldname) == expected
+
+
 def test_orbites_own_index_reads_as_whoosh_reads_it(seed_corpus: Path, index_dir: Path) -> None:
     store = IndexStore(index_dir)
     update_index(seed_corpus, store)
@@ -112,6 +128,9 @@ def test_orbites_own_index_reads_as_whoosh_reads_it(seed_corpus: Path, index_dir
                 reader.doc_field_length(d, fieldname) or 0 for d in range(reader.doc_count_all())
             ]
             assert field_lengths(reader, fieldname).tolist() == expected
+            for leaf, _ in reader.leaf_readers():
+                frequencies = {t: i.doc_frequency() for t, i in leaf.iter_field(fieldname)}
+                assert doc_frequencies(leaf, fieldname) == frequencies
             for text in list(reader.field_terms(fieldname))[:40]:
                 found = adapter_postings(reader, fieldname, text)
                 assert found == public_postings(reader, fieldname, text), (fieldname, text)

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.analysis import vocabulary as vocabulary_module
 from indexer.index.indexing import update_index
 from indexer.index.store import IndexStore
 from indexer.search import snapshot as snapshot_module
+from indexer.search import vocabulary as vocabulary_module
 from indexer.search.facets import FACET_NAMES
 from indexer.search.snapshot import SearchIndex, Snapshot
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from whoosh import index as whoosh_index
 
-from indexer.analysis.vocabulary import Vocabulary
 from indexer.index.schema import build_schema
+from indexer.search.vocabulary import Vocabulary
 
 
 def test_a_word_in_several_segments_counts_the_releases_of_all(tmp_path) -> None:

@@ -19,6 +19,10 @@ Pinned: whoosh-reloaded 2.7.5 (`whoosh.__version__ == (2, 7, 5)`), codec `whoosh
   pickled and zlib-compressed when compression is set: (ids, weights, values).
 - Block ids are delta-coded (each id minus the previous one, the first from 0), so that
   with each block's last id a term's blocks join into one delta-coded array.
+- Its `_tindex` is the terms table, an `OrderedHashReader`: records of `!ii` (key and value
+  lengths) then key then value, in key order, from `closest_key_pos(key)` to `endofdata`
+  (read through `dbfile.get`); a key is the field's number in `_fieldmap` (`!H`) then the
+  term's bytes; a value is a `W3TermInfo`, whose document frequency is the `!I` at byte 5.
 - A segment's field lengths are a column named `_lenfield(fieldname)` of one byte per
   document (`LENGTHS_COLUMN`, decoded by `byte_to_length`), read through the per-document
   reader's `_perdoc._cached_reader`; the column is missing when no document has the field.
@@ -66,6 +70,13 @@ Postings = tuple[np.ndarray, np.ndarray]  # (docnums, weights)
 # A byte of the lengths column -> the length it stands for (Whoosh's lossy one-byte code).
 _BYTE_LENGTHS = np.array([byte_to_length(code) for code in range(256)], dtype=np.int64)
 _BLOCK_SIZE = struct.Struct("!i")  # a postings block's byte length, negative for the last one
+# The terms table: records of (key length, value length, key, value) in key order; a key is
+# the field's number then the term's bytes, a value a `W3TermInfo` ("!BfIBBfII": flags,
+# weight, document frequency...).
+_RECORD = struct.Struct("!ii")
+_FIELD_NUMBER = struct.Struct("!H")
+_DOC_FREQUENCY = struct.Struct("!I")
+_DOC_FREQUENCY_AT = 5  # after the flags byte and the weight float
 
 
 def term_postings(reader: IndexReader, fieldname: str, text: str) -> Postings:
@@ -97,6 +108,33 @@ def term_postings(reader: IndexReader, fieldname: str, text: str) -> Postings:
     if len(docnums) == 1:
         return docnums[0], weights[0]
     return np.concatenate(docnums), np.concatenate(weights)
+
+
+def doc_frequencies(leaf, fieldname: str) -> dict[bytes, int]:
+    """Every term of `fieldname` in one segment and its document frequency (deleted documents
+    included), read in one piece: Whoosh's `iter_field` makes several small reads per term
+    and decodes its whole term info, seconds for a vocabulary of 60 segments."""
+    terms = leaf._terms
+    if not isinstance(terms, W3TermsReader):
+        raise TypeError(f"not a whoosh3 segment: {leaf!r}")
+    number = terms._fieldmap.get(fieldname)
+    table = terms._tindex
+    start = None if number is None else table.closest_key_pos(_FIELD_NUMBER.pack(number))
+    if start is None:
+        return {}
+    end = table.closest_key_pos(_FIELD_NUMBER.pack(number + 1))
+    data = table.dbfile.get(start, (table.endofdata if end is None else end) - start)
+    found = {}
+    position, size = 0, len(data)
+    while position < size:
+        key_length, value_length = _RECORD.unpack_from(data, position)
+        key = position + _RECORD.size
+        value = key + key_length
+        found[data[key + _FIELD_NUMBER.size : value]] = _DOC_FREQUENCY.unpack_from(
+            data, value + _DOC_FREQUENCY_AT
+        )[0]
+        position = value + value_length
+    return found
 
 
 def field_lengths(reader: IndexReader, fieldname: str) -> np.ndarray:

@@ -22,10 +22,10 @@ from whoosh.qparser.taggers import Tagger
 from indexer.analysis.french import analyze, exact_analyzer
 from indexer.analysis.normalize import fold
 from indexer.analysis.synonyms import Synonyms
-from indexer.analysis.vocabulary import Vocabulary
 from indexer.index.schema import ENTITY_FIELDS, TEXT_FIELDS, entity_key
 from indexer.reading.gazetteer import Gazetteer, Mention
 from indexer.search.visibility import Visibility
+from indexer.search.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 

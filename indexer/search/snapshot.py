@@ -17,7 +17,6 @@ from whoosh.searching import Searcher
 
 from indexer.analysis.normalize import fold
 from indexer.analysis.synonyms import Synonyms, SynonymsFile
-from indexer.analysis.vocabulary import Vocabulary
 from indexer.index.facts import Facts, read_facts
 from indexer.index.health import WriteHealth
 from indexer.index.store import IndexMeta, IndexStore, StoreError
@@ -25,6 +24,7 @@ from indexer.reading.gazetteer import Gazetteer
 from indexer.search.evaluate import Postings
 from indexer.search.facets import FACET_NAMES, FacetIndex
 from indexer.search.visibility import Clock, Embargoes, Visibility, system_clock
+from indexer.search.vocabulary import Vocabulary
 
 
 @dataclass(frozen=True)

@@ -32,11 +32,11 @@ from whoosh.searching import Searcher
 
 from indexer.analysis.french import exact_analyzer, words
 from indexer.analysis.normalize import fold
-from indexer.analysis.vocabulary import EXACT_FIELD
 from indexer.reading.gazetteer import AGENCY, MISSION, name_key
 from indexer.search.request import MAX_QUERY_CHARS, printable
 from indexer.search.searching import shown
 from indexer.search.snapshot import SearchIndex, Snapshot
+from indexer.search.vocabulary import EXACT_FIELD
 
 MAX_SUGGESTIONS = 8
 WORD_CANDIDATES = 24  # most frequent completions checked against the visible releases

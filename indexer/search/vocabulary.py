@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from whoosh.support.levenshtein import distance
 
 from indexer.analysis.normalize import fold
+from indexer.index.engine import doc_frequencies
 
 EXACT_FIELD = "exact"
 _AFTER_EVERY_CHAR = "\U0010ffff"
@@ -42,7 +43,7 @@ def segment_words(leaf) -> Counter[str]:
     # Segment by segment: a multi-segment reader looks every term up in every segment
     # (about 7 s at 5,000 releases in 20 segments, against 0.1 s this way).
     return Counter(
-        {raw.decode("utf-8"): info.doc_frequency() for raw, info in leaf.iter_field(EXACT_FIELD)}
+        {raw.decode("utf-8"): n for raw, n in doc_frequencies(leaf, EXACT_FIELD).items()}
     )
 
 
