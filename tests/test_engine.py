@@ -15,9 +15,11 @@ from indexer.index.engine import (
     adopt_segments,
     doc_frequencies,
     field_lengths,
+    pickled_column,
     term_postings,
     write_segment,
 )
+from indexer.index.facts import FACTS_FIELD
 from indexer.index.indexing import update_index
 from indexer.index.store import IndexStore
 
@@ -131,6 +133,10 @@ def test_orbites_own_index_reads_as_whoosh_reads_it(seed_corpus: Path, index_dir
             for leaf, _ in reader.leaf_readers():
                 frequencies = {t: i.doc_frequency() for t, i in leaf.iter_field(fieldname)}
                 assert doc_frequencies(leaf, fieldname) == frequencies
+        for leaf, _ in reader.leaf_readers():
+            column = leaf.column_reader(FACTS_FIELD)
+            expected = [column[d] for d in range(leaf.doc_count_all())]
+            assert pickled_column(leaf, FACTS_FIELD) == expected
             for text in list(reader.field_terms(fieldname))[:40]:
                 found = adapter_postings(reader, fieldname, text)
                 assert found == public_postings(reader, fieldname, text), (fieldname, text)

@@ -23,6 +23,9 @@ Pinned: whoosh-reloaded 2.7.5 (`whoosh.__version__ == (2, 7, 5)`), codec `whoosh
   lengths) then key then value, in key order, from `closest_key_pos(key)` to `endofdata`
   (read through `dbfile.get`); a key is the field's number in `_fieldmap` (`!H`) then the
   term's bytes; a value is a `W3TermInfo`, whose document frequency is the `!I` at byte 5.
+- A pickled column's `column_reader(fieldname, translate=False)` is a `PickleColumn.Reader`
+  whose `_child` is a `VarBytesColumn.Reader`: each document's pickle is `_lengths[d]` bytes
+  at `_offsets[d]` from `_basepos` in `_dbfile` (no bytes: no value).
 - A segment's field lengths are a column named `_lenfield(fieldname)` of one byte per
   document (`LENGTHS_COLUMN`, decoded by `byte_to_length`), read through the per-document
   reader's `_perdoc._cached_reader`; the column is missing when no document has the field.
@@ -59,6 +62,7 @@ from whoosh.codec.whoosh3 import (
     W3TermsReader,
     _lenfield,
 )
+from whoosh.columns import PickleColumn
 from whoosh.fields import Schema
 from whoosh.index import Index
 from whoosh.reading import IndexReader, TermNotFound
@@ -135,6 +139,20 @@ def doc_frequencies(leaf, fieldname: str) -> dict[bytes, int]:
         )[0]
         position = value + value_length
     return found
+
+
+def pickled_column(leaf, fieldname: str) -> list:
+    """Every document's value in one segment's pickled column (None where it has none), read
+    in one piece: the public column reader makes a read per document."""
+    column = leaf.column_reader(fieldname, translate=False)
+    if not isinstance(column, PickleColumn.Reader):  # a segment without the column
+        return list(column)
+    values = column._child
+    data = values._dbfile.get(values._basepos, values._length)
+    return [
+        pickle.loads(data[start : start + length]) if length else None
+        for start, length in zip(values._offsets, values._lengths, strict=True)
+    ]
 
 
 def field_lengths(reader: IndexReader, fieldname: str) -> np.ndarray:

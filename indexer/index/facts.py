@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from whoosh.reading import IndexReader
 
+from indexer.index.engine import pickled_column
 from indexer.release import Release
 
 FACTS_FIELD = "facts"
@@ -53,6 +54,7 @@ def release_facts(
 
 def read_facts(reader: IndexReader) -> Iterable[tuple[int, Facts]]:
     """(docnum, Facts) for every live document of a Whoosh reader."""
-    column = reader.column_reader(FACTS_FIELD)
-    for docnum in reader.all_doc_ids():
-        yield docnum, Facts(*column[docnum])
+    for leaf, offset in reader.leaf_readers():
+        values = pickled_column(leaf, FACTS_FIELD)
+        for docnum in leaf.all_doc_ids():
+            yield offset + docnum, Facts(*values[docnum])
