@@ -30,6 +30,7 @@ from pathlib import Path
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import StructFile
 from whoosh.index import TOC, Index
+from whoosh.reading import IndexReader
 from whoosh.writing import IndexWriter
 
 from indexer.index.schema import SCHEMA_VERSION, build_schema
@@ -196,6 +197,13 @@ class IndexStore:
     def open(self, any_version: bool = False) -> Index:
         """Open the live generation, refusing one written by another schema version (unless
         `any_version`: to keep serving it while its replacement is being built)."""
+        ix, reader = self.open_reader(any_version)
+        reader.close()
+        return ix
+
+    def open_reader(self, any_version: bool = False) -> tuple[Index, IndexReader]:
+        """`open`, and the reader of every segment that proved the index readable, for the
+        caller to use and close: opening them all again would cost as much."""
         meta = self.read_meta()
         if meta.schema_version != SCHEMA_VERSION and not any_version:
             raise IndexIncompatible(
@@ -209,7 +217,7 @@ class IndexStore:
         schema = build_schema() if meta.schema_version == SCHEMA_VERSION else None
         try:
             ix = storage.open_index(schema=schema)
-            ix.reader().close()  # a damaged segment fails here, not at the first search
+            reader = ix.reader()  # a damaged segment fails here, not at the first search
         except Exception as exc:  # Whoosh raises many kinds on a damaged index
             storage.close_tracked()
             raise IndexIncompatible(
@@ -217,7 +225,7 @@ class IndexStore:
                 "run `orbite index --full`"
             ) from exc
         storage.stop_tracking()
-        return ix
+        return ix, reader
 
     def new_generation(self) -> tuple[Path, Index]:
         """Create an empty Whoosh index in a fresh generation directory (not yet live)."""

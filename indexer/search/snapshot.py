@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from whoosh.index import Index
+from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
 from indexer.analysis.normalize import fold
@@ -71,14 +72,20 @@ class Snapshot:
     """
 
     def __init__(
-        self, ix: Index, meta: IndexMeta, gazetteer: Gazetteer, previous: Snapshot | None = None
+        self,
+        ix: Index,
+        meta: IndexMeta,
+        gazetteer: Gazetteer,
+        previous: Snapshot | None = None,
+        reader: IndexReader | None = None,
     ) -> None:
+        """`reader`, when given, is `ix`'s reader for the snapshot to keep (and close)."""
         self.ix = ix
         self.meta = meta
         self.gazetteer = gazetteer
         self.schema = ix.schema
         # One searcher, opened first: rows, postings and stored fields all read its commit.
-        self._searcher = ix.searcher()
+        self._searcher = Searcher(reader, fromindex=ix) if reader else ix.searcher()
         # Closed when the snapshot is dropped: nobody can be searching it then.
         weakref.finalize(self, self._searcher.close)
         self._lock = threading.RLock()
@@ -336,14 +343,18 @@ class SearchIndex:
 
     def _open(self) -> Snapshot:
         generation = self.store.generation()
-        ix = self.store.open(any_version=self.store.building() is not None)
-        meta = self.store.read_meta().at(ix.latest_generation())
-        previous = self._snapshot
-        if previous is not None and previous.gazetteer.fingerprint == meta.gazetteer:
-            gazetteer = previous.gazetteer
-        else:
-            gazetteer = Gazetteer.load(self.corpus)
-        same = previous is not None and previous.meta.gazetteer == meta.gazetteer
-        snapshot = Snapshot(ix, meta, gazetteer, previous if same else None)
+        ix, reader = self.store.open_reader(any_version=self.store.building() is not None)
+        try:
+            meta = self.store.read_meta().at(ix.latest_generation())
+            previous = self._snapshot
+            if previous is not None and previous.gazetteer.fingerprint == meta.gazetteer:
+                gazetteer = previous.gazetteer
+            else:
+                gazetteer = Gazetteer.load(self.corpus)
+            same = previous is not None and previous.meta.gazetteer == meta.gazetteer
+            snapshot = Snapshot(ix, meta, gazetteer, previous if same else None, reader)
+        except BaseException:
+            reader.close()
+            raise
         self._key = (generation, snapshot.generation)
         return snapshot
