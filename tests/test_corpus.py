@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from indexer.index.indexing import update_index
 from indexer.index.store import IndexStore
-from indexer.reading.corpus import scan_corpus
+from indexer.reading.corpus import scan_corpus, split_suffix
 from indexer.search.releases import source_file
 from indexer.search.request import parse_request
 from indexer.search.searching import search
@@ -56,3 +57,11 @@ def test_nothing_outside_the_corpus_is_searchable_or_served(corpus: Path, tmp_pa
     assert search(index, parse_request(SECRET))["total"] == 0
     assert all(source_file(index, name) is None for name in ("leak", "relative", "dehors/note"))
     assert source_file(index, HOSTILE_NAMES[0]) == (corpus / f"{HOSTILE_NAMES[0]}.txt").resolve()
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["a.txt", "a/b.md", "a.b/c", "a.b/c.PDF", "a/.b", "a/..b.txt", "a/b.", "noext", "a/b.tar.gz"],
+)
+def test_a_suffix_is_split_as_os_path_splits_it(source: str) -> None:
+    assert split_suffix(source) == os.path.splitext(source)

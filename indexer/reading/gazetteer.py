@@ -7,6 +7,7 @@ ignored) by one compiled regular expression, so that indexing thousands of relea
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import pathlib
@@ -82,7 +83,6 @@ class Gazetteer:
         for entry in entries:
             self._add(entry, source)
         self._link_families(source)
-        self._regex = _compile(self._folded_names)
         payload = json.dumps([[e.kind, e.names, e.case_sensitive, e.family] for e in entries])
         self.fingerprint = hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -108,6 +108,12 @@ class Gazetteer:
     def from_mapping(cls, data: dict[str, Any]) -> Gazetteer:
         """A gazetteer from in-memory data shaped like the YAML file, for tests."""
         return cls(_parse(data, "gazetteer mapping"), "gazetteer mapping")
+
+    @functools.cached_property
+    def _regex(self) -> re.Pattern[str]:
+        """Every name in one pattern, compiled on first use: `orbite index` with nothing
+        to index needs only the fingerprint."""
+        return _compile(self._folded_names)
 
     def find(self, text: str) -> list[Mention]:
         """All mentions, left to right, non-overlapping, the longest name first at a position."""
