@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from whoosh.index import Index
-from whoosh.reading import SegmentReader, TermNotFound
+from whoosh.reading import IndexReader, SegmentReader, TermNotFound
 from whoosh.writing import IndexWriter
 
 from indexer.index.build import (
@@ -97,19 +97,22 @@ def update_index(
             if store.exists():
                 store.remove_uncommitted(store.current.resolve())
             gazetteer = Gazetteer.load(corpus)
-            ix = None if full else _open_current(store)
-            meta = None if ix is None else store.read_meta().at(ix.latest_generation())
-            if ix is None:
+            opened = None if full else _open_current(store)
+            if opened is None:
                 files, skipped = scan_corpus(corpus)
                 summary = _rebuild(store, files, gazetteer, progress)
-            elif paths is not None and meta.gazetteer == gazetteer.fingerprint:
-                changes = scan_paths(corpus, paths)
-                skipped = changes.skipped
-                summary = _update(store, ix, changes, gazetteer, meta.gazetteer, progress)
-            else:  # the whole corpus: asked, or every release to read again for the gazetteer
-                files, skipped = scan_corpus(corpus)
-                changes = CorpusChanges(files, [], None, set())
-                summary = _update(store, ix, changes, gazetteer, meta.gazetteer, progress)
+            else:
+                ix, reader = opened
+                with reader:
+                    meta = store.read_meta().at(ix.latest_generation())
+                    if paths is not None and meta.gazetteer == gazetteer.fingerprint:
+                        changes = scan_paths(corpus, paths)
+                    else:  # the whole corpus: asked, or all to read again for the gazetteer
+                        changes = CorpusChanges(*scan_corpus(corpus), None, set())
+                    skipped = changes.skipped
+                    summary = _update(
+                        store, ix, reader, changes, gazetteer, meta.gazetteer, progress
+                    )
     except OSError as exc:
         if exc.filename is not None and not _inside(Path(os.fsdecode(exc.filename)), store.root):
             raise  # not the index's folder: the corpus or its gazetteer
@@ -123,14 +126,15 @@ def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
-def _open_current(store: IndexStore) -> Index | None:
-    """The live index, or None when it must be rebuilt (missing, other schema, damaged)."""
+def _open_current(store: IndexStore) -> tuple[Index, IndexReader] | None:
+    """The live index and a reader of it (for the caller to close), or None when it must be
+    rebuilt (missing, other schema, damaged)."""
     if not store.exists():
         return None
     if store.read_meta().schema_version != SCHEMA_VERSION:
         return None
     try:
-        return store.open()
+        return store.open_reader()
     except IndexIncompatible:
         return None
 
@@ -183,6 +187,7 @@ def _rebuild(
 def _update(
     store: IndexStore,
     ix: Index,
+    reader: IndexReader,
     changes: CorpusChanges,
     gazetteer: Gazetteer,
     indexed_with: str,
@@ -197,7 +202,7 @@ def _update(
     """
     files = changes.files
     recheck = indexed_with != gazetteer.fingerprint
-    stats, indexed = _indexed(store, ix, changes, recheck)
+    stats, indexed = _indexed(store, reader, changes, recheck)
     from_manifest = indexed is None
     summary = IndexSummary()
     plan: list[Planned] = []
@@ -213,8 +218,7 @@ def _update(
         else:
             summary.unchanged += 1
     if changed and indexed is None:
-        with ix.reader() as reader:
-            indexed = dict(_indexed_facts(reader, {f.id for f in changed}, set()))
+        indexed = dict(_indexed_facts(reader, {f.id for f in changed}, set()))
     for corpus_file in changed:
         facts = indexed.get(corpus_file.id)  # None: deleted meanwhile by another writer
         if facts is None or not _same_content(corpus_file, facts):
@@ -245,7 +249,7 @@ def _update(
 
 
 def _indexed(
-    store: IndexStore, ix: Index, changes: CorpusChanges, recheck: bool
+    store: IndexStore, reader: IndexReader, changes: CorpusChanges, recheck: bool
 ) -> tuple[Stats, dict[str, Facts] | None]:
     """What is indexed for `changes`: each release's file stat, and its `Facts` when they are
     needed for all (a recheck) or read anyway; None when the manifest gave the stats (the
@@ -254,11 +258,10 @@ def _indexed(
         stats = store.read_manifest()
         if stats is not None:
             return stats, None
-    with ix.reader() as reader:
-        if changes.ids is None:
-            indexed = {facts.id: facts for _, facts in read_facts(reader)}
-        else:
-            indexed = dict(_indexed_facts(reader, changes.ids, changes.folders))
+    if changes.ids is None:
+        indexed = {facts.id: facts for _, facts in read_facts(reader)}
+    else:
+        indexed = dict(_indexed_facts(reader, changes.ids, changes.folders))
     return {doc_id: (f.size, f.mtime_ns) for doc_id, f in indexed.items()}, indexed
 
 
