@@ -92,7 +92,7 @@ class CorpusWatcher:
         store: IndexStore,
         *,
         on_update: Callable[[IndexSummary], None] | None = None,
-        debounce: float = 0.5,
+        debounce: float = 0.25,
         health: WriteHealth | None = None,
         schedule: Schedule = start_timer,
     ) -> None:
