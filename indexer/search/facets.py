@@ -67,11 +67,8 @@ class _Pairs:
     def of(cls, by_doc: Mapping[int, tuple[str, ...]], names: list[str] | None = None) -> _Pairs:
         names = list(names or ())
         number = {name: i for i, name in enumerate(names)}
-        docs, ids = [], []
-        for docnum, doc_keys in by_doc.items():
-            for key in doc_keys:
-                docs.append(docnum)
-                ids.append(number.setdefault(key, len(number)))
+        docs = [docnum for docnum, doc_keys in by_doc.items() for _ in doc_keys]
+        ids = [number.setdefault(key, len(number)) for keys in by_doc.values() for key in keys]
         names += list(number)[len(names) :]
         return cls(names, np.array(docs, dtype=np.int64), np.array(ids, dtype=np.int64))
 
