@@ -24,11 +24,8 @@ def release(n: int, word: str = "orbite") -> str:
 
 
 def test_a_derived_vocabulary_reads_only_the_segments_that_changed(
-    corpus: Path, index_dir: Path, monkeypatch
+    corpus: Path, index: SearchIndex, monkeypatch
 ) -> None:
-    store = IndexStore(index_dir)
-    update_index(corpus, store)
-    index = SearchIndex(store, corpus)
     assert index.snapshot().vocabulary.completions("orbi", 1)  # read once, whole
     read: list[int] = []
     counting = vocabulary_module.segment_words
@@ -40,7 +37,7 @@ def test_a_derived_vocabulary_reads_only_the_segments_that_changed(
     monkeypatch.setattr(vocabulary_module, "segment_words", counted)
     path = corpus / "cp-80.txt"
     path.write_text(release(80, word="astéroïde"), "utf-8")
-    update_index(corpus, store, paths=[path])
+    update_index(corpus, index.store, paths=[path])
     snapshot = index.snapshot()
     assert read == [1]  # the one new release's segment, not the 80 before it
     assert [w.form for w in snapshot.vocabulary.completions("asteroi", 3)] == ["astéroïde"]
@@ -77,12 +74,17 @@ def corpus(make_corpus) -> Path:
     return make_corpus({f"cp-{n:02d}.txt": release(n) for n in range(80)})
 
 
-def test_each_derived_snapshot_equals_a_fresh_one(
-    corpus: Path, index_dir: Path, monkeypatch
-) -> None:
+@pytest.fixture
+def index(corpus: Path, index_dir: Path) -> SearchIndex:
+    """The corpus indexed in one commit, and searched."""
     store = IndexStore(index_dir)
     update_index(corpus, store)
-    index = SearchIndex(store, corpus)
+    return SearchIndex(store, corpus)
+
+
+def test_each_derived_snapshot_equals_a_fresh_one(
+    corpus: Path, index: SearchIndex, monkeypatch
+) -> None:
     index.snapshot()
     read: list[int] = []
     reading = snapshot_module.read_facts
@@ -101,7 +103,7 @@ def test_each_derived_snapshot_equals_a_fresh_one(
             path.unlink()
         else:
             path.write_text(release(n, word="sonde" if action == "change" else "orbite"), "utf-8")
-        update_index(corpus, store, paths=[path])
+        update_index(corpus, index.store, paths=[path])
         read.clear()
         derived = index.snapshot()
         derived_reads = len(read)
