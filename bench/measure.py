@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from whoosh import query
+
 from bench import fts5, server
 from bench.generate import ROOT, Material, corpus_digest, generate, load_material, make_release
 from bench.mix import WARM_UP, BenchQuery, latency
@@ -29,6 +31,7 @@ from indexer.index.store import IndexStore
 from indexer.search.request import MAX_PER_PAGE, parse_request
 from indexer.search.searching import search
 from indexer.search.snapshot import SearchIndex
+from indexer.search.vocabulary import EXACT_FIELD
 
 INCREMENTAL_FOLDER = "bench-incremental"
 # The corpus's own gazetteer (`indexer.reading.gazetteer.USER_FILE_NAME`).
@@ -204,15 +207,19 @@ def _worker_sweep(work: Path, corpus: Path, default: dict[str, Any]) -> dict[str
 def _gazetteer_edit(corpus: Path, store: IndexStore, word: str, missions: Sequence[str]) -> dict:
     """`orbite index --json` after the corpus's gazetteer gains an alias: `word` (a rare word of
     the corpus) for the first of `missions` that none of the word's releases names yet; then
-    how many of those releases a search for the word by that mission finds. The file is
-    removed after (the index keeps the edit)."""
+    how many of those releases a search for the word by that mission finds. The releases
+    with the word are those holding it as written (the `exact` field): a gazetteer name
+    matches whole words, where a search for the word also finds its stems and the longer
+    words it begins. The file is removed after (the index keeps the edit)."""
     index = SearchIndex(store, corpus)
+    with index.snapshot().reading() as searcher:
+        holders = searcher.docs_for_query(query.Term(EXACT_FIELD, word))
+        with_word = {searcher.stored_fields(docnum)["id"] for docnum in holders}
 
     def sources(**filters: Any) -> set[str]:
         found = search(index, parse_request(q=word, per_page=MAX_PER_PAGE, **filters))
-        return {result["id"] for result in found["results"]}
+        return {result["id"] for result in found["results"]} & with_word
 
-    with_word = sources()
     mission = next((m for m in missions[:20] if not sources(mission=[m])), missions[0])
     edit = corpus / GAZETTEER
     try:
@@ -221,7 +228,7 @@ def _gazetteer_edit(corpus: Path, store: IndexStore, word: str, missions: Sequen
         start = time.perf_counter()
         summary = json.loads(_orbite_index(corpus, store.root, "--json"))
         seconds = time.perf_counter() - start
-        found = sources(mission=[mission]) & with_word
+        found = sources(mission=[mission])
     finally:
         edit.unlink(missing_ok=True)
     counts = {key: summary[key] for key in ("added", "updated", "removed", "unchanged")}
