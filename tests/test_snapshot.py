@@ -111,3 +111,21 @@ def test_each_derived_snapshot_equals_a_fresh_one(
         assert tables(derived) == tables(fresh), (action, n)
         assert list(derived.vocabulary) == list(fresh.vocabulary), (action, n)
         assert derived_reads < len(fresh.rows) / 2, f"{action} {n} read {derived_reads} rows"
+
+
+@pytest.mark.parametrize(
+    ("weights", "kept"),
+    [
+        ([1, 1, 1, 1], ["b", "c", "d"]),  # three entries at most: the oldest goes first
+        ([4, 4, 3], ["b", "c"]),  # at most 10 in weight
+        ([1, 1, 50], ["c"]),  # the newest stays, however heavy
+    ],
+)
+def test_a_cache_of_searches_is_bounded_in_entries_and_in_weight(
+    weights: list[int], kept: list[str]
+) -> None:
+    cache = snapshot_module.LruCache(3, weight=len, budget=10)
+    keys = "abcd"[: len(weights)]
+    for key, weight in zip(keys, weights, strict=True):
+        cache.put(key, "x" * weight)
+    assert [k for k in keys if cache.get(k) is not None] == kept
