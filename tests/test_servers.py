@@ -113,6 +113,17 @@ def test_a_flood_of_files_while_clients_search(tmp_path: Path, index_dir: Path) 
     assert indexed_ids(index_dir, corpus) == corpus_ids(corpus)
 
 
+def started(servers: list[Server]) -> None:
+    """Wait until each server has indexed the corpus at start (its health says "ok"): until
+    the first commit of a new index, a search has nothing to answer from (503)."""
+    for server in servers:
+        poll(
+            lambda server=server: server.json("/api/health")["status"] == "ok",
+            WAIT,
+            f"{server.url} indexed at start",
+        )
+
+
 def seen_within_a_second(servers: list[Server], expected: int) -> None:
     """Each server's next search shows `expected` releases (a second's grace)."""
     for server in servers:
@@ -142,6 +153,7 @@ def test_two_servers_on_one_index_see_each_others_commits(
         serve(corpus, index_dir, tmp_path / "green") as green,
     ):
         servers = [blue, green]
+        started(servers)
         seen_within_a_second(servers, BASE)
         # A commit of one server is seen by the other.
         write_releases(corpus, range(BASE, BASE + 10))
@@ -180,6 +192,7 @@ def test_two_watching_servers_on_one_index_end_with_the_corpus(
         serve(corpus, index_dir, tmp_path / "blue", watch=True) as blue,
         serve(corpus, index_dir, tmp_path / "green", watch=True) as green,
     ):
+        started([blue, green])
         write_releases(corpus, range(BASE, BASE + 300))
         (corpus / "cp-00003.txt").unlink()
         expected = len(corpus_ids(corpus))
