@@ -58,19 +58,19 @@ FACET_NAMES: tuple[str, ...] = tuple(f.name for f in FACETS)
 class _Pairs:
     """One facet's (document, key) pairs as two parallel arrays, keys numbered in `names`."""
 
-    def __init__(self, names: list[str], docs: np.ndarray, ids: np.ndarray) -> None:
-        self.names = names
-        self.number = {name: i for i, name in enumerate(names)}
+    def __init__(self, number: dict[str, int], docs: np.ndarray, ids: np.ndarray) -> None:
+        self.number = number  # key -> its id, in the order ids were given
+        self.names = list(number)
         self.docs, self.ids = docs, ids
 
     @classmethod
-    def of(cls, by_doc: Mapping[int, tuple[str, ...]], names: list[str] | None = None) -> _Pairs:
-        names = list(names or ())
-        number = {name: i for i, name in enumerate(names)}
+    def of(
+        cls, by_doc: Mapping[int, tuple[str, ...]], number: dict[str, int] | None = None
+    ) -> _Pairs:
+        number = dict(number or {})
         docs = [docnum for docnum, doc_keys in by_doc.items() for _ in doc_keys]
         ids = [number.setdefault(key, len(number)) for keys in by_doc.values() for key in keys]
-        names += list(number)[len(names) :]
-        return cls(names, np.array(docs, dtype=np.int64), np.array(ids, dtype=np.int64))
+        return cls(number, np.array(docs, dtype=np.int64), np.array(ids, dtype=np.int64))
 
     def having(self, keys: frozenset[str], size: int) -> np.ndarray:
         """By docnum: whether the document has one of `keys`."""
@@ -111,9 +111,9 @@ class FacetIndex:
             derived.keys[name] = keys
             pairs = self._pairs[name]
             kept = np.isin(pairs.docs, gone, invert=True)
-            more = _Pairs.of(new, pairs.names)
+            more = _Pairs.of(new, pairs.number)
             derived._pairs[name] = _Pairs(
-                more.names,
+                more.number,
                 np.concatenate([pairs.docs[kept], more.docs]),
                 np.concatenate([pairs.ids[kept], more.ids]),
             )

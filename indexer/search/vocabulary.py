@@ -111,8 +111,8 @@ class Vocabulary:
         """The words within `maxdist` edits of `word` (Damerau-Levenshtein) that begin with its
         first letter as written, most frequent first: what a misspelt word may have meant."""
         head, letters = word[:1], Counter(word)
-        low = bisect_left(self._keys, fold(head))
-        high = bisect_left(self._keys, fold(head) + _AFTER_EVERY_CHAR, low)
+        low = bisect_left(self._keys, folded := fold(head))
+        high = bisect_left(self._keys, folded + _AFTER_EVERY_CHAR, low)
         found = [
             w
             for w in self._words[low:high]
