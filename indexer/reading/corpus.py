@@ -17,6 +17,7 @@ from indexer.reading.readers import SUPPORTED_SUFFIXES, SkipFile, check_status
 SUFFIX_PRECEDENCE = (".md", ".markdown", ".html", ".htm", ".txt", ".docx", ".odt", ".pdf", ".eml")
 # Files at the corpus's root that configure Orbite rather than hold a release.
 _SETTINGS_FILES = (USER_FILE_NAME, synonyms.FILE_NAME)
+_new_tuple = tuple.__new__
 
 
 class CorpusFile(NamedTuple):
@@ -157,21 +158,24 @@ def _select(
     one) and the skipped ones, with their reasons.
 
     Two files of one id (`a.md`, `a.txt`): the first suffix of SUFFIX_PRECEDENCE is indexed.
+    A scan runs this loop for each file of the corpus: no `Path` and no call beyond the
+    `stat` for a plain file.
     """
     found: dict[str, CorpusFile] = {}
     skipped: list[Skipped] = []
-    root = corpus.resolve()
+    root = None  # the corpus resolved, which only links need
     for source, entry in sources:
-        link = entry.is_symlink() if entry is not None else (corpus / source).is_symlink()
-        if link and not _inside(corpus / source, root):
-            skipped.append(Skipped(source, "link to a file outside the corpus"))
-            continue
-        doc_id, suffix = split_suffix(source)
-        suffix = suffix.lower()
-        if suffix not in SUPPORTED_SUFFIXES:
-            skipped.append(Skipped(source, f"unsupported file type {suffix or '(none)'}"))
-            continue
         try:
+            if entry.is_symlink() if entry is not None else (corpus / source).is_symlink():
+                root = root or corpus.resolve()
+                if not _inside(corpus / source, root):
+                    skipped.append(Skipped(source, "link to a file outside the corpus"))
+                    continue
+            doc_id, suffix = split_suffix(source)
+            suffix = suffix.lower()
+            if suffix not in SUPPORTED_SUFFIXES:
+                skipped.append(Skipped(source, f"unsupported file type {suffix or '(none)'}"))
+                continue
             stat = entry.stat() if entry is not None else (corpus / source).stat()
             check_status(stat)
         except OSError as exc:
@@ -186,7 +190,8 @@ def _select(
             skipped.append(Skipped(second, f"same id as {first}, which is indexed"))
             if first == other.source:
                 continue
-        found[doc_id] = CorpusFile(doc_id, source, corpus, stat.st_size, stat.st_mtime_ns)
+        fields = (doc_id, source, corpus, stat.st_size, stat.st_mtime_ns)
+        found[doc_id] = _new_tuple(CorpusFile, fields)  # CorpusFile(*fields), without its call
     skipped.sort(key=lambda s: s.path)
     return found, skipped
 
