@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -23,16 +23,20 @@ from indexer.analysis import synonyms
 from indexer.index.indexing import IndexSummary, update_index
 from indexer.index.store import IndexStore, StoreError
 from indexer.reading.dates import french_date
-from indexer.reading.readers import SkipFile
-from indexer.search.export import csv_lines, jsonl_lines
-from indexer.search.request import BadRequest, SearchRequest, parse_request
-from indexer.search.searching import MAX_EXPORT, search, search_all
-from indexer.search.snapshot import SearchIndex
+from indexer.reading.skip import SkipFile
+
+if TYPE_CHECKING:  # the search modules are imported by `search` only (numpy among them)
+    from indexer.search.request import SearchRequest
+    from indexer.search.snapshot import SearchIndex
 
 DEFAULT_CORPUS = "corpus"
 DEFAULT_INDEX = ".orbite/index"
-EXPORTS = {"csv": csv_lines, "jsonl": jsonl_lines}
+EXPORTS = ("csv", "jsonl")  # the formats `indexer.search.export` writes
 OUTPUTS = ("text", "json", *EXPORTS)
+FORMAT_HELP = (
+    "text (default), json (= --json: one page), or csv / jsonl: every match, "
+    "up to {:,}, as /api/search.csv and .jsonl give them."
+)
 
 
 class UserError(click.ClickException):
@@ -130,6 +134,17 @@ def format_summary(summary: IndexSummary) -> str:
     return "\n".join(lines)
 
 
+class _FormatOption(click.Option):
+    """`--format`, whose help gives the search module's cap on exports: read when the help
+    is shown, so that `orbite index` does not import the search modules."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from indexer.search.searching import MAX_EXPORT
+
+        self.help = FORMAT_HELP.format(MAX_EXPORT)
+        return super().get_help_record(ctx)
+
+
 @cli.command("search")
 @click.argument("words", nargs=-1)
 @click.option("--agency", multiple=True, help="Only releases naming this agency (repeatable).")
@@ -146,13 +161,7 @@ def format_summary(summary: IndexSummary) -> str:
     help="Include releases still under embargo (hidden by default, as in the API).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the search response as JSON.")
-@click.option(
-    "--format",
-    "output",
-    type=click.Choice(OUTPUTS),
-    help="text (default), json (= --json: one page), or csv / jsonl: every match, "
-    f"up to {MAX_EXPORT:,}, as /api/search.csv and .jsonl give them.",
-)
+@click.option("--format", "output", type=click.Choice(OUTPUTS), cls=_FormatOption)
 @corpus_option
 @index_option
 def search_command(
@@ -164,6 +173,11 @@ def search_command(
     **params: Any,
 ) -> None:
     """Search the releases; no QUERY lists them all, newest first."""
+    from indexer.search import export as exports
+    from indexer.search.request import BadRequest, parse_request
+    from indexer.search.searching import search
+    from indexer.search.snapshot import SearchIndex
+
     if as_json and output not in (None, "json"):
         raise UserError(f"--json is --format json: it cannot go with --format {output}")
     output = output or ("json" if as_json else "text")
@@ -178,7 +192,8 @@ def search_command(
     index = SearchIndex(store, corpus)
     try:
         if output in EXPORTS:
-            export(index, request, EXPORTS[output])
+            lines = {"csv": exports.csv_lines, "jsonl": exports.jsonl_lines}[output]
+            export(index, request, lines)
             return
         response = search(index, request)
     except StoreError as exc:
@@ -192,6 +207,8 @@ def search_command(
 
 def export(index: SearchIndex, request: SearchRequest, lines: Callable) -> None:
     """Write every match to stdout as UTF-8 bytes, whatever the terminal's encoding."""
+    from indexer.search.searching import search_all
+
     matches = search_all(index, request)
     rows = (row for batch in matches.batches() for row in with_urls(batch))
     sys.stdout.flush()
