@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from pathlib import Path
 
-from indexer.index.engine import adopt_segments, write_segment
 from indexer.index.schema import build_schema
 from indexer.reading.corpus import CorpusFile, Skipped
 from indexer.reading.gazetteer import Gazetteer
@@ -95,6 +94,8 @@ def build_in_workers(
 
     `committed(done, total)` is called after each commit. Returns (added, skipped).
     """
+    from indexer.index.engine import adopt_segments  # numpy: `orbite index` needs it to write
+
     jobs = batches(files)
     scratch = directory / SCRATCH
     added, skipped, done = 0, [], 0
@@ -247,6 +248,7 @@ def run_batch(
 ) -> BatchResult:
     """What a worker does with a batch: each file within its budgets, then one segment."""
     from indexer.index import indexing  # the indexer imports this module: import it when it runs
+    from indexer.index.engine import write_segment
 
     skipped: list[Skipped] = []
     documents = []

@@ -11,7 +11,6 @@ from typing import NamedTuple
 
 from whoosh.reading import IndexReader
 
-from indexer.index.engine import pickled_column
 from indexer.release import Release
 
 FACTS_FIELD = "facts"
@@ -54,6 +53,9 @@ def release_facts(
 
 def read_facts(reader: IndexReader) -> Iterable[tuple[int, Facts]]:
     """(docnum, Facts) for every live document of a Whoosh reader."""
+    # The engine brings numpy, which `orbite index` with nothing changed does without.
+    from indexer.index.engine import pickled_column
+
     for leaf, offset in reader.leaf_readers():
         values = pickled_column(leaf, FACTS_FIELD)
         for docnum in leaf.all_doc_ids():

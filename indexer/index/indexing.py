@@ -29,8 +29,6 @@ from indexer.index.schema import SCHEMA_VERSION, entity_key
 from indexer.index.store import IndexIncompatible, IndexStore, Stats, write_error
 from indexer.reading.corpus import CorpusChanges, CorpusFile, Skipped, scan_corpus, scan_paths
 from indexer.reading.gazetteer import Gazetteer
-from indexer.reading.mail import ATTACHMENT_REASON
-from indexer.reading.metadata import extract_release
 from indexer.reading.readers import SkipFile, read_bytes, read_document
 from indexer.release import Release
 
@@ -438,6 +436,10 @@ def load_release(
     The attachments of an e-mail, which are not indexed, are added to `left_out` as
     "mail.eml#name".
     """
+    # Imported by the first file read: `orbite index` with nothing to read does without.
+    from indexer.reading.mail import ATTACHMENT_REASON
+    from indexer.reading.metadata import extract_release
+
     data = read_settled(corpus_file)
     sha256 = hashlib.sha256(data).hexdigest()
     document = read_document(corpus_file.path, data)
