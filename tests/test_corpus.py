@@ -61,7 +61,10 @@ def test_nothing_outside_the_corpus_is_searchable_or_served(corpus: Path, tmp_pa
 
 @pytest.mark.parametrize(
     "source",
-    ["a.txt", "a/b.md", "a.b/c", "a.b/c.PDF", "a/.b", "a/..b.txt", "a/b.", "noext", "a/b.tar.gz"],
+    [
+        *("a.txt", "a/b.md", "a.b/c", "a.b/c.PDF", "a/.b", "a/..b.txt", "a/b.", "noext"),
+        *("a/b.tar.gz", ".a", "..a", "...", "a/.b.c", "a/...b", ".a.b/c", ".a/.b.c.d"),
+    ],
 )
 def test_a_suffix_is_split_as_os_path_splits_it(source: str) -> None:
     assert split_suffix(source) == os.path.splitext(source)

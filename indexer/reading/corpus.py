@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -18,6 +21,7 @@ SUFFIX_PRECEDENCE = (".md", ".markdown", ".html", ".htm", ".txt", ".docx", ".odt
 # Files at the corpus's root that configure Orbite rather than hold a release.
 _SETTINGS_FILES = (USER_FILE_NAME, synonyms.FILE_NAME)
 _new_tuple = tuple.__new__
+_NAME = attrgetter("name")
 
 
 class CorpusFile(NamedTuple):
@@ -58,7 +62,8 @@ def split_suffix(source: str) -> tuple[str, str]:
     file's name): the suffix starts at the last dot of the name, unless only dots precede it."""
     dot = source.rfind(".")
     start = source.rfind("/") + 1
-    if dot > start and source[start:dot].strip("."):
+    # A name rarely starts with a dot (hidden ones are not scanned): no slice for the others.
+    if dot > start and (source[start] != "." or source[start:dot].strip(".")):
         return source[:dot], source[dot:]
     return source, ""
 
@@ -70,7 +75,22 @@ def scan_corpus(corpus: Path) -> tuple[dict[str, CorpusFile], list[Skipped]]:
     One `os.scandir` per folder and one `stat` per file (the entry's): `orbite index` with
     nothing changed is mostly this walk.
     """
-    return _select(corpus, [(s, e) for s, e in _entries(corpus) if s not in _SETTINGS_FILES])
+    with _collector_paused():
+        entries = [(s, e) for s, e in _entries(corpus) if s not in _SETTINGS_FILES]
+        return _select(corpus, entries)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector: a scan makes a few objects per file, none in a cycle,
+    and the collector would walk them all again and again (a tenth of a scan of 100,000)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 @dataclass
@@ -209,7 +229,7 @@ def _entries(folder: Path | str, prefix: str = "") -> list[tuple[str, os.DirEntr
     in name order. Links to folders are not followed; unreadable folders are left out."""
     try:
         with os.scandir(folder) as scan:
-            entries = sorted((e for e in scan if e.name[0] != "."), key=_name)
+            entries = sorted([e for e in scan if e.name[0] != "."], key=_NAME)
     except OSError:
         return []
     found = []
@@ -226,10 +246,6 @@ def _entries(folder: Path | str, prefix: str = "") -> list[tuple[str, os.DirEntr
     for entry in folders:
         found += _entries(entry.path, f"{prefix}{entry.name}/")
     return found
-
-
-def _name(entry: os.DirEntry) -> str:
-    return entry.name
 
 
 def _precedence(source: str) -> tuple[int, str]:
