@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -68,3 +69,16 @@ def test_nothing_outside_the_corpus_is_searchable_or_served(corpus: Path, tmp_pa
 )
 def test_a_suffix_is_split_as_os_path_splits_it(source: str) -> None:
     assert split_suffix(source) == os.path.splitext(source)
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["collector on", "collector off"])
+def test_a_scan_leaves_the_cycle_collector_as_it_found_it(corpus: Path, enabled: bool) -> None:
+    """A server scans in its watcher thread: a collector left off would let cycles pile up."""
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        found, _ = scan_corpus(corpus)
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert "inside" in found

@@ -27,7 +27,14 @@ from indexer.index.build import (
 from indexer.index.facts import FACTS_FIELD, Facts, read_facts, release_facts
 from indexer.index.schema import SCHEMA_VERSION, entity_key
 from indexer.index.store import IndexIncompatible, IndexStore, Stats, write_error
-from indexer.reading.corpus import CorpusChanges, CorpusFile, Skipped, scan_corpus, scan_paths
+from indexer.reading.corpus import (
+    CorpusChanges,
+    CorpusFile,
+    Skipped,
+    collector_paused,
+    scan_corpus,
+    scan_paths,
+)
 from indexer.reading.gazetteer import Gazetteer
 from indexer.reading.readers import SkipFile, read_bytes, read_document
 from indexer.release import Release
@@ -200,7 +207,8 @@ def _update(
     """
     files = changes.files
     recheck = indexed_with != gazetteer.fingerprint
-    stats, indexed = _indexed(store, reader, changes, recheck)
+    with collector_paused():
+        stats, indexed = _indexed(store, reader, changes, recheck)
     from_manifest = indexed is None
     summary = IndexSummary()
     plan: list[Planned] = []

@@ -75,15 +75,16 @@ def scan_corpus(corpus: Path) -> tuple[dict[str, CorpusFile], list[Skipped]]:
     One `os.scandir` per folder and one `stat` per file (the entry's): `orbite index` with
     nothing changed is mostly this walk.
     """
-    with _collector_paused():
+    with collector_paused():
         entries = [(s, e) for s, e in _entries(corpus) if s not in _SETTINGS_FILES]
         return _select(corpus, entries)
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector: a scan makes a few objects per file, none in a cycle,
-    and the collector would walk them all again and again (a tenth of a scan of 100,000)."""
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while objects that form no cycle pile up: a scan makes
+    a few per file (a tenth of a scan of 100,000 was the collector walking them again and
+    again), and so does loading what is indexed of each file."""
     paused = gc.isenabled()
     gc.disable()
     try:
