@@ -67,6 +67,28 @@ def test_added_changed_and_deleted_files(corpus, index_dir) -> None:
     assert found(corpus, index_dir, "Bravo") == []
 
 
+def test_an_edit_that_keeps_the_size_is_picked_up(corpus, index_dir) -> None:
+    store = IndexStore(index_dir)
+    update_index(corpus, store)
+    before = (corpus / "2020/c.md").stat()
+    (corpus / "2020/c.md").write_text(RELEASE.format(n=3, word="Sextant"), "utf-8")  # for Charlie
+    os.utime(corpus / "2020/c.md", ns=(before.st_atime_ns, before.st_mtime_ns + 1))
+    assert (corpus / "2020/c.md").stat().st_size == before.st_size
+    assert counts(update_index(corpus, store)) == dict(added=0, updated=1, removed=0, unchanged=2)
+    assert found(corpus, index_dir, "Sextant") == ["2020/c"]
+    assert found(corpus, index_dir, "Charlie") == []
+
+
+def test_a_file_in_a_new_nested_folder_is_added(corpus, index_dir) -> None:
+    store = IndexStore(index_dir)
+    update_index(corpus, store)
+    folder = corpus / "2021" / "06" / "juin"
+    folder.mkdir(parents=True)
+    (folder / "e.txt").write_text(RELEASE.format(n=5, word="Echo"), "utf-8")
+    assert counts(update_index(corpus, store)) == dict(added=1, updated=0, removed=0, unchanged=3)
+    assert found(corpus, index_dir, "Echo") == ["2021/06/juin/e"]
+
+
 def test_a_touched_file_with_the_same_content_is_unchanged(corpus, index_dir) -> None:
     store = IndexStore(index_dir)
     update_index(corpus, store)
