@@ -11,9 +11,9 @@ and the next snapshot's is derived from it by reading only the segments that cha
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_left
+from bisect import bisect_left, insort
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from whoosh.support.levenshtein import distance
@@ -47,10 +47,6 @@ def segment_words(leaf) -> Counter[str]:
     )
 
 
-def _order(word: Word) -> tuple[str, int, str]:
-    return word.folded, -word.docs, word.form
-
-
 def _bag_distance(a: Counter[str], b: Counter[str]) -> int:
     """The letters one word has more of than the other: a bound below the edit distance,
     far cheaper to compute (an edit changes at most one letter on each side)."""
@@ -58,16 +54,19 @@ def _bag_distance(a: Counter[str], b: Counter[str]) -> int:
 
 
 class Vocabulary:
-    """Every word of the ``exact`` field, sorted by folded form for prefix lookups."""
+    """Every word of the ``exact`` field, sorted by folded form (then most frequent first) for
+    prefix lookups. Held as three parallel lists rather than one object per word, so that a
+    vocabulary saved beside the index (`indexer.search.tables.Saved`) loads in milliseconds.
+    """
 
-    def __init__(self, counts: Counter[str], words: list[Word] | None = None) -> None:
-        """`counts` gives each word's releases; `words`, when given, are these counts already
-        made into words in order."""
-        self.counts = counts
-        if words is None:
-            words = sorted((Word(fold(form), form, n) for form, n in counts.items()), key=_order)
-        self._words = words
-        self._keys = [w.folded for w in words]
+    def __init__(self, keys: list[str], forms: list[str], docs: list[int]) -> None:
+        """Each word's folded form, written form and releases, in order."""
+        self._keys, self._forms, self._docs = keys, forms, docs
+
+    @classmethod
+    def of(cls, counts: Mapping[str, int]) -> Vocabulary:
+        """The vocabulary of the written forms `counts` gives the releases of."""
+        return _made(sorted((fold(form), -n, form) for form, n in counts.items()))
 
     @classmethod
     def read(cls, reader) -> Vocabulary:
@@ -75,57 +74,69 @@ class Vocabulary:
         counts: Counter[str] = Counter()
         for leaf, _ in reader.leaf_readers():
             counts.update(segment_words(leaf))
-        return cls(counts)
+        return cls.of(counts)
 
     def derive(self, gone: Iterable, new: Iterable) -> Vocabulary:
         """This vocabulary without the words of the segment readers `gone` and with those of
         `new`: what a commit that merged or deleted segments and wrote new ones holds.
         Only the words those segments hold are made again and put in place."""
-        counts = Counter(self.counts)
+        counts = dict(zip(self._forms, self._docs, strict=True))
         changed: set[str] = set()
         for leaves, sign in ((gone, -1), (new, 1)):
             for leaf in leaves:
                 words = segment_words(leaf)
                 changed.update(words)
                 for form, n in words.items():
-                    counts[form] += sign * n
+                    counts[form] = counts.get(form, 0) + sign * n
+        entries = [
+            (key, -n, form)
+            for key, form, n in zip(self._keys, self._forms, self._docs, strict=True)
+            if form not in changed
+        ]
         for form in changed:
-            if counts[form] <= 0:  # no segment holds it any more
-                del counts[form]
-        words = [w for w in self._words if w.form not in changed]
-        for form in changed & counts.keys():
-            word = Word(fold(form), form, counts[form])
-            words.insert(bisect_left(words, _order(word), key=_order), word)
-        return Vocabulary(counts, words)
+            if counts[form] > 0:  # else no segment holds it any more
+                insort(entries, (fold(form), -counts[form], form))
+        return _made(entries)
 
     def completions(self, start: str, limit: int) -> list[Word]:
         """The `limit` most frequent words whose folded form begins with `start` (folded)."""
         start = fold(start)
         if not start:
             return []
-        low = bisect_left(self._keys, start)
-        high = bisect_left(self._keys, start + _AFTER_EVERY_CHAR, low)
-        return heapq.nlargest(limit, self._words[low:high], key=lambda w: (w.docs, w.form))
+        forms, docs = self._forms, self._docs
+        found = heapq.nlargest(limit, self._within(start), key=lambda i: (docs[i], forms[i]))
+        return [self._word(i) for i in found]
 
     def near(self, word: str, maxdist: int) -> list[str]:
         """The words within `maxdist` edits of `word` (Damerau-Levenshtein) that begin with its
         first letter as written, most frequent first: what a misspelt word may have meant."""
-        head, letters = word[:1], Counter(word)
-        low = bisect_left(self._keys, folded := fold(head))
-        high = bisect_left(self._keys, folded + _AFTER_EVERY_CHAR, low)
+        head, letters, forms = word[:1], Counter(word), self._forms
         found = [
-            w
-            for w in self._words[low:high]
-            if abs(len(w.form) - len(word)) <= maxdist
-            and w.form.startswith(head)
-            and _bag_distance(Counter(w.form), letters) <= maxdist
-            and distance(w.form, word, limit=maxdist) <= maxdist
+            i
+            for i in self._within(fold(head))
+            if abs(len(forms[i]) - len(word)) <= maxdist
+            and forms[i].startswith(head)
+            and _bag_distance(Counter(forms[i]), letters) <= maxdist
+            and distance(forms[i], word, limit=maxdist) <= maxdist
         ]
-        found.sort(key=lambda w: (-w.docs, w.form))
-        return [w.form for w in found]
+        found.sort(key=lambda i: (-self._docs[i], forms[i]))
+        return [forms[i] for i in found]
+
+    def _within(self, start: str) -> range:
+        """The positions of the words whose folded form begins with `start` (folded)."""
+        low = bisect_left(self._keys, start)
+        return range(low, bisect_left(self._keys, start + _AFTER_EVERY_CHAR, low))
+
+    def _word(self, i: int) -> Word:
+        return Word(self._keys[i], self._forms[i], self._docs[i])
 
     def __len__(self) -> int:
-        return len(self._words)
+        return len(self._forms)
 
     def __iter__(self) -> Iterator[Word]:
-        return iter(self._words)
+        return map(self._word, range(len(self._forms)))
+
+
+def _made(entries: list[tuple[str, int, str]]) -> Vocabulary:
+    """The vocabulary of (folded form, minus its releases, written form), in order."""
+    return Vocabulary([e[0] for e in entries], [e[2] for e in entries], [-e[1] for e in entries])
