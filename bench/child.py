@@ -37,9 +37,12 @@ def whoosh_build(args: dict) -> dict:
     from indexer.index.build import worker_count
     from indexer.index.indexing import update_index
     from indexer.index.store import IndexStore
+    from indexer.search.snapshot import SearchIndex
 
     start = time.perf_counter()
-    summary = update_index(Path(args["corpus"]), IndexStore(Path(args["index"])), full=True)
+    store = IndexStore(Path(args["index"]))
+    summary = update_index(Path(args["corpus"]), store, full=True)
+    SearchIndex(store, Path(args["corpus"])).prepare()  # as `orbite index` ends
     seconds = time.perf_counter() - start
     return {
         "seconds": seconds,

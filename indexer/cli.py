@@ -89,14 +89,17 @@ def run_index(corpus: Path, index_dir: Path, *, full: bool = False, show_progres
     options: dict[str, Any] = {"full": full, "on_wait": _say_waiting}
     try:
         if not show_progress:
-            return update_index(corpus, store, **options)
-        with click.progressbar(length=1, label="Indexation", file=sys.stderr) as bar:
+            summary = update_index(corpus, store, **options)
+        else:
+            with click.progressbar(length=1, label="Indexation", file=sys.stderr) as bar:
 
-            def progress(done: int, total: int) -> None:
-                bar.length = total
-                bar.update(done - bar.pos)
+                def progress(done: int, total: int) -> None:
+                    bar.length = total
+                    bar.update(done - bar.pos)
 
-            return update_index(corpus, store, progress=progress, **options)
+                summary = update_index(corpus, store, progress=progress, **options)
+        SearchIndex(store, corpus).prepare()
+        return summary
     except (StoreError, SkipFile, ValueError) as exc:
         raise UserError(str(exc)) from exc
     except OSError as exc:  # the corpus side: a folder or gazetteer that cannot be read

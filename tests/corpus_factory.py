@@ -88,7 +88,7 @@ def corpus_ids(corpus: Path) -> set[str]:
 
 def indexed_ids(index_dir: Path, corpus: Path) -> set[str]:
     """The ids a fresh searcher sees in the live index (raises the store's errors)."""
-    return {row.id for row in SearchIndex(IndexStore(index_dir), corpus).snapshot().rows.values()}
+    return set(SearchIndex(IndexStore(index_dir), corpus).snapshot().docnums)
 
 
 def orbite(*args: str | Path, timeout: float = COMMAND_TIMEOUT) -> subprocess.CompletedProcess:

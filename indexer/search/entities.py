@@ -36,18 +36,18 @@ def entity(index: SearchIndex, kind: str, name: str) -> dict[str, Any] | None:
     canonical = known.name if known else name.strip()
     selected = {"agencies" if kind == AGENCY else "missions": (canonical,)}
     matches = search_all(index, SearchRequest(sort="-date", **selected), limit=RELEASES)
-    snapshot = matches.snapshot  # the one searched: labels, rows and facets of that commit
+    tables = matches.snapshot.tables  # the commit searched: its labels, dates and facets
     if known is None:
         if not matches.total:
             return None
-        canonical = snapshot.labels.get(fold(canonical), canonical)
+        canonical = tables.labels.get(fold(canonical), canonical)
     docnums = set(matches.docnums)
-    counts = {facet: snapshot.facets.count(facet, docnums) for facet in FACET_NAMES}
-    dates = [date for date in (snapshot.rows[d].date for d in docnums) if date is not None]
+    counts = {facet: tables.facets.count(facet, docnums) for facet in FACET_NAMES}
+    dates = [date for date in tables.dates[sorted(docnums)].tolist() if date]
 
     def companions(facet: str) -> list[dict[str, Any]]:
         own = fold(canonical) if facet == kind else None
-        return _most_frequent(snapshot.labels, counts[facet], own)
+        return _most_frequent(tables.labels, counts[facet], own)
 
     return {
         "name": canonical,

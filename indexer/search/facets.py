@@ -7,9 +7,7 @@ Values within one facet are alternatives (ESA or NASA); different facets combine
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Collection, Iterable, Mapping
-from itertools import chain
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -56,7 +54,8 @@ FACET_NAMES: tuple[str, ...] = tuple(f.name for f in FACETS)
 
 
 class _Pairs:
-    """One facet's (document, key) pairs as two parallel arrays, keys numbered in `names`."""
+    """One facet's (document, key) pairs as two parallel arrays, in increasing document order,
+    keys numbered in `names`."""
 
     def __init__(self, number: dict[str, int], docs: np.ndarray, ids: np.ndarray) -> None:
         self.number = number  # key -> its id, in the order ids were given
@@ -65,64 +64,81 @@ class _Pairs:
 
     @classmethod
     def of(
-        cls, by_doc: Mapping[int, tuple[str, ...]], number: dict[str, int] | None = None
+        cls, docs: Sequence[int], keys: Sequence[str], number: dict[str, int] | None = None
     ) -> _Pairs:
+        """The pairs (docs[i], keys[i]), `docs` in increasing order; keys already numbered in
+        `number` keep their id."""
         number = dict(number or {})
-        docs = [docnum for docnum, doc_keys in by_doc.items() for _ in doc_keys]
-        ids = [number.setdefault(key, len(number)) for keys in by_doc.values() for key in keys]
+        ids = [number.setdefault(key, len(number)) for key in keys]
         return cls(number, np.array(docs, dtype=np.int64), np.array(ids, dtype=np.int64))
 
     def having(self, keys: frozenset[str], size: int) -> np.ndarray:
         """By docnum: whether the document has one of `keys`."""
-        wanted = [self.number[key] for key in keys if key in self.number]
         found = np.zeros(size, dtype=bool)
-        found[self.docs[np.isin(self.ids, wanted)]] = True
+        found[self.docs[np.isin(self.ids, self.key_ids(keys))]] = True
         return found
+
+    def of_docs(self, docnums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The pairs of `docnums` (increasing) as (docs, ids): a binary search per document,
+        so that a few matches cost a few steps, not a pass over every pair."""
+        low = np.searchsorted(self.docs, docnums, "left")
+        lengths = np.searchsorted(self.docs, docnums, "right") - low
+        starts = np.repeat(low - np.cumsum(lengths) + lengths, lengths)
+        at = np.arange(starts.size) + starts
+        return self.docs[at], self.ids[at]
+
+    def key_ids(self, keys: Iterable[str]) -> list[int]:
+        """The ids of those of `keys` the facet has."""
+        return [self.number[key] for key in keys if key in self.number]
+
+    def counts(self, ids: np.ndarray) -> dict[str, int]:
+        """Key -> how many of `ids` it has (those it has at least once)."""
+        found = np.bincount(ids, minlength=len(self.names))
+        return {self.names[i]: int(found[i]) for i in np.flatnonzero(found)}
 
 
 class FacetIndex:
-    """Per snapshot: each document's keys in each facet, and every (document, key) pair as
-    arrays, so that counting a large set of matches is one `bincount` per facet instead of a
-    walk over every match's values; a small set is still counted document by document.
+    """Per snapshot: every (document, key) pair of each facet as arrays, so that counting the
+    matches of a query is one `bincount` per facet instead of a walk over their values.
+    A large set of matches is a mask over every pair; a small one looks its pairs up.
     """
 
-    ARRAYS_FROM = 512  # matches above which arrays beat a walk over the matches
+    ARRAYS_FROM = 512  # matches above which a mask over every pair beats looking them up
 
-    def __init__(self, keys: Mapping[str, Mapping[int, tuple[str, ...]]], size: int) -> None:
-        self.keys = keys
-        self.size = size
-        self._pairs = {name: _Pairs.of(by_doc) for name, by_doc in keys.items()}
+    def __init__(self, pairs: Mapping[str, _Pairs], size: int) -> None:
+        self._pairs = dict(pairs)
+        self.size = size  # docnums are below it
+
+    @classmethod
+    def of(cls, values: Mapping[str, tuple[Sequence[int], Sequence[str]]], size: int) -> FacetIndex:
+        """From each facet's (docs, keys) pairs, docs in increasing order."""
+        return cls({name: _Pairs.of(docs, keys) for name, (docs, keys) in values.items()}, size)
 
     def derive(
-        self, removed: set[int], added: Mapping[str, Mapping[int, tuple[str, ...]]]
+        self,
+        removed: Collection[int],
+        added: Mapping[str, tuple[Sequence[int], Sequence[str]]],
+        size: int,
     ) -> FacetIndex:
-        """A copy without the `removed` docnums and with the `added` ones' keys; its arrays
-        are filtered and appended to, so it costs the change, not a walk over the index."""
-        derived = FacetIndex.__new__(FacetIndex)
-        derived.size = max([self.size, *(d + 1 for by_doc in added.values() for d in by_doc)])
-        derived.keys, derived._pairs = {}, {}
+        """A copy without the `removed` docnums and with the `added` pairs, whose docnums must
+        come after every kept one (a commit appends its segments); it costs the change."""
         gone = np.fromiter(removed, dtype=np.int64, count=len(removed))
-        for name, by_doc in self.keys.items():
-            keys = dict(by_doc)
-            for docnum in removed:
-                keys.pop(docnum, None)
-            new = added.get(name, {})
-            keys.update(new)
-            derived.keys[name] = keys
-            pairs = self._pairs[name]
+        derived = {}
+        for name, pairs in self._pairs.items():
             kept = np.isin(pairs.docs, gone, invert=True)
-            more = _Pairs.of(new, pairs.number)
-            derived._pairs[name] = _Pairs(
+            more = _Pairs.of(*added.get(name, ((), ())), pairs.number)
+            derived[name] = _Pairs(
                 more.number,
                 np.concatenate([pairs.docs[kept], more.docs]),
                 np.concatenate([pairs.ids[kept], more.ids]),
             )
-        return derived
+        return FacetIndex(derived, size)
 
     def count(self, name: str, docnums: Collection[int]) -> dict[str, int]:
         """How many of `docnums` have each key of facet `name`."""
+        pairs = self._pairs[name]
         if len(docnums) < self.ARRAYS_FROM:
-            return Counter(chain.from_iterable(map(self.keys[name].__getitem__, docnums)))
+            return pairs.counts(pairs.of_docs(_sorted(docnums))[1])
         return self._count(name, self.within(docnums))
 
     def within(self, docnums: Collection[int]) -> np.ndarray:
@@ -133,30 +149,17 @@ class FacetIndex:
 
     def _count(self, name: str, mask: np.ndarray) -> dict[str, int]:
         pairs = self._pairs[name]
-        counts = np.bincount(pairs.ids[mask[pairs.docs]], minlength=len(pairs.names))
-        return {pairs.names[i]: int(counts[i]) for i in np.flatnonzero(counts)}
+        return pairs.counts(pairs.ids[mask[pairs.docs]])
 
     def filter_and_count(
-        self, docnums: Iterable[int], selections: Mapping[str, frozenset[str]]
+        self, docnums: Collection[int], selections: Mapping[str, frozenset[str]]
     ) -> tuple[set[int], dict[str, dict[str, int]]]:
         """The documents that pass every selection, and each facet's counts over the
         documents that pass the *other* facets' selections."""
-        matches = set(docnums)
         selected = [f.name for f in FACETS if selections.get(f.name)]
-        if len(matches) < self.ARRAYS_FROM:
-            passing = {
-                name: {d for d in matches if not selections[name].isdisjoint(self.keys[name][d])}
-                for name in selected
-            }
-            final = set.intersection(matches, *passing.values())
-            counts = {}
-            for facet in FACETS:
-                base = set.intersection(
-                    matches, *(v for k, v in passing.items() if k != facet.name)
-                )
-                counts[facet.name] = self.count(facet.name, base)
-            return final, counts
-        mask = self.within(matches)
+        if len(docnums) < self.ARRAYS_FROM:
+            return self._filter_and_count_few(_sorted(docnums), selections, selected)
+        mask = self.within(docnums)
         having = {name: self._pairs[name].having(selections[name], self.size) for name in selected}
         counts = {}
         for facet in FACETS:
@@ -166,16 +169,43 @@ class FacetIndex:
                     base &= found
             counts[facet.name] = self._count(facet.name, base)
         if not having:
-            return matches, counts
+            return set(docnums), counts
         for found in having.values():
             mask &= found
         return set(np.flatnonzero(mask).tolist()), counts
+
+    def _filter_and_count_few(
+        self, matches: np.ndarray, selections: Mapping[str, frozenset[str]], selected: list[str]
+    ) -> tuple[set[int], dict[str, dict[str, int]]]:
+        passing = {}
+        for name in selected:
+            pairs = self._pairs[name]
+            docs, ids = pairs.of_docs(matches)
+            passing[name] = np.unique(docs[np.isin(ids, pairs.key_ids(selections[name]))])
+        counts = {}
+        for facet in FACETS:
+            base = _intersection(matches, (v for k, v in passing.items() if k != facet.name))
+            pairs = self._pairs[facet.name]
+            counts[facet.name] = pairs.counts(pairs.of_docs(base)[1])
+        return set(_intersection(matches, passing.values()).tolist()), counts
+
+
+def _sorted(docnums: Collection[int]) -> np.ndarray:
+    found = np.fromiter(docnums, dtype=np.int64, count=len(docnums))
+    found.sort()
+    return found
+
+
+def _intersection(first: np.ndarray, others: Iterable[np.ndarray]) -> np.ndarray:
+    for other in others:
+        first = np.intersect1d(first, other, assume_unique=True)
+    return first
 
 
 def filter_and_count(
     facets: FacetIndex,
     labels: Mapping[str, str],
-    docnums: Iterable[int],
+    docnums: Collection[int],
     selections: Mapping[str, frozenset[str]],
 ) -> tuple[set[int], dict[str, list[dict[str, object]]]]:
     """The documents that pass every selection, and each facet's counts, ordered and labelled.

@@ -8,13 +8,14 @@ adds each result's page URL (`web.urls`), since only it knows where pages are se
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import heapq
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any
 
+import numpy as np
 from whoosh import query
 from whoosh.searching import Searcher
 
@@ -219,19 +220,25 @@ def _filtered(
     and the facet selections."""
     snapshot, visible = context.snapshot, context.visible
     docnums = visible.docnums if isinstance(q, query.Every) else scores.keys()
-    low = request.date_from.toordinal() if request.date_from else None
-    high = request.date_to.toordinal() if request.date_to else None
-    if low is not None or high is not None:
-        docnums = [d for d in docnums if _in_range(snapshot.rows[d].date, low, high)]
-    selections = request.selections
-    passing, facets = filter_and_count(snapshot.facets, snapshot.labels, docnums, selections)
+    if request.date_from or request.date_to:
+        docnums = _in_range(snapshot.tables.dates, docnums, request.date_from, request.date_to)
+    tables = snapshot.tables
+    passing, facets = filter_and_count(tables.facets, tables.labels, docnums, request.selections)
     return _Match(q, passing, facets, scores)
 
 
-def _in_range(date: int | None, low: int | None, high: int | None) -> bool:
-    if date is None:
-        return False
-    return (low is None or date >= low) and (high is None or date <= high)
+def _in_range(
+    dates: np.ndarray, docnums: Collection[int], low: dt.date | None, high: dt.date | None
+) -> list[int]:
+    """Those of `docnums` dated from `low` to `high` (either may be open); undated ones never."""
+    found = np.fromiter(docnums, dtype=np.int64, count=len(docnums))
+    on = dates[found]
+    keep = on > 0
+    if low is not None:
+        keep &= on >= low.toordinal()
+    if high is not None:
+        keep &= on <= high.toordinal()
+    return found[keep].tolist()
 
 
 def _rank(
@@ -244,10 +251,10 @@ def _rank(
         scores = match.scores
         best = heapq.nlargest(wanted, match.docnums, key=lambda d: (scores[d], -d))
         return [(docnum, round(scores[docnum], 4)) for docnum in best[first:]]
-    order = snapshot.oldest_first if request.sort == "date" else snapshot.newest_first
-    docnums = match.docnums
-    best = list(islice((d for d in order if d in docnums), wanted))
-    return [(docnum, None) for docnum in best[first:]]
+    tables = snapshot.tables
+    order = tables.oldest_first if request.sort == "date" else tables.newest_first
+    best = order[tables.facets.within(match.docnums)[order]][first:wanted]
+    return [(docnum, None) for docnum in best.tolist()]
 
 
 def _result(

@@ -2,48 +2,26 @@
 
 from __future__ import annotations
 
-import bisect
 import contextlib
-import datetime as dt
 import threading
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from whoosh.index import Index
 from whoosh.reading import IndexReader
 from whoosh.searching import Searcher
 
-from indexer.analysis.normalize import fold
 from indexer.analysis.synonyms import Synonyms, SynonymsFile
-from indexer.index.facts import Facts, read_facts
 from indexer.index.health import WriteHealth
 from indexer.index.store import IndexMeta, IndexStore, StoreError
 from indexer.reading.gazetteer import Gazetteer
 from indexer.search.evaluate import Postings
-from indexer.search.facets import FACET_NAMES, FacetIndex
+from indexer.search.tables import Saved, Segment, Tables, loaded
 from indexer.search.visibility import Clock, Embargoes, Visibility, system_clock
 from indexer.search.vocabulary import Vocabulary
-
-
-@dataclass(frozen=True)
-class Row:
-    """What filters, facets and date sorting need of a release, held in memory per snapshot.
-
-    Made from the release's `Facts` (`Snapshot._row`), never from its stored fields: the date
-    as an ordinal, facet values as keys (folded names; `Snapshot.labels` gives their display
-    form), the embargo as a POSIX time.
-    """
-
-    id: str
-    date: int | None
-    year: tuple[str, ...]
-    agency: tuple[str, ...]
-    mission: tuple[str, ...]
-    embargo: float | None  # POSIX time its embargo ends
-
 
 # Searches kept per snapshot, so that paging or re-sorting a search does not redo it; at
 # most this many matches in all (about 160 bytes each: a common word's 80,000 matches at
@@ -53,26 +31,11 @@ MATCH_CACHE = 32
 MATCH_CACHE_MATCHES = 100_000
 
 
-@dataclass(frozen=True)
-class Segment:
-    """What tells whether a segment's documents kept their docnums from one commit to the next."""
-
-    id: str
-    count: int  # documents, deleted ones included: the docnums the segment spans
-    deleted: frozenset[int]  # its own docnums, from 0
-
-
-# Derive a snapshot from the previous one when fewer documents than this share changed;
-# beyond it, rebuilding the tables in bulk is cheaper than editing them one by one.
-DERIVE_UP_TO = 0.2
-
-
 class Snapshot:
-    """A searcher's view of one commit, with the per-release rows read once for all requests.
+    """A searcher's view of one commit, with the per-release tables read once for all requests.
 
-    Opened after a commit, it derives its tables from the previous snapshot's: a commit
-    appends segments and deletes documents, so the docnums of the segments both commits
-    share stay valid and only the documents that changed are read and placed.
+    Its tables and vocabulary are derived from the previous snapshot's, or from those a
+    process `saved` beside the index, when a commit changed few releases; else read whole.
     """
 
     def __init__(
@@ -82,97 +45,38 @@ class Snapshot:
         gazetteer: Gazetteer,
         previous: Snapshot | None = None,
         reader: IndexReader | None = None,
+        saved: Saved | None = None,
     ) -> None:
         """`reader`, when given, is `ix`'s reader for the snapshot to keep (and close)."""
         self.ix = ix
         self.meta = meta
         self.gazetteer = gazetteer
         self.schema = ix.schema
-        # One searcher, opened first: rows, postings and stored fields all read its commit.
+        # One searcher, opened first: tables, postings and stored fields all read its commit.
         self._searcher = Searcher(reader, fromindex=ix) if reader else ix.searcher()
         # Closed when the snapshot is dropped: nobody can be searching it then.
         weakref.finalize(self, self._searcher.close)
         self._lock = threading.RLock()
         reader = self._searcher.reader()
         self.generation = reader.generation()
-        leaves = reader.leaf_readers()
-        self.segments = tuple(_segment(leaf) for leaf, _ in leaves)
-        change = _change(previous, self.segments, leaves)
-        if change is None:
-            self._build(reader)
-        else:
-            self._derive(previous, *change)
-        self.docnums = {row.id: docnum for docnum, row in self.rows.items()}
-        self.postings = Postings(reader, self.rows.keys())
+        base = previous.tables if previous is not None else saved.tables if saved else None
+        tables = base.derive(reader) if base is not None else None
+        self.tables = tables or Tables.read(reader, meta.gazetteer)
+        live = self.tables.live.tolist()
+        self.postings = Postings(reader, live)
         self.embargoes = Embargoes(
-            ((row.embargo, d) for d, row in self.rows.items() if row.embargo is not None),
-            self.rows,
-            self.postings,
+            ((end, docnum) for docnum, end in self.tables.embargoes.items()), live, self.postings
         )
         self.matches = LruCache(
             MATCH_CACHE, lambda match: 1 + len(match.docnums), MATCH_CACHE_MATCHES
         )
-        self._vocabulary = _vocabulary(previous, self.segments, leaves)
+        self._vocabulary = _vocabulary(previous, saved, self.tables.segments, reader.leaf_readers())
 
-    def _build(self, reader) -> None:
-        self.labels: dict[str, str] = {}
-        self._key_of: dict[str, str] = {}  # name -> folded key, one string per name
-        self.rows: dict[int, Row] = {d: self._row(f) for d, f in read_facts(reader)}
-        # Facet keys by facet and docnum, and both date orders, for filters and sorting.
-        keys = {
-            name: {d: getattr(row, name) for d, row in self.rows.items()} for name in FACET_NAMES
-        }
-        self.facets = FacetIndex(keys, max(self.rows, default=0) + 1)
-        self.newest_first = sorted(self.rows, key=lambda d: self._by_date(d, newest=True))
-        self.oldest_first = sorted(self.rows, key=lambda d: self._by_date(d, newest=False))
-
-    def _derive(
-        self, previous: Snapshot, removed: set[int], added: list[tuple[int, Facts]]
-    ) -> None:
-        self.labels = dict(previous.labels)
-        self._key_of = dict(previous._key_of)
-        rows = dict(previous.rows)
-        for docnum in removed:
-            rows.pop(docnum, None)
-        new = {docnum: self._row(facts) for docnum, facts in added}
-        rows.update(new)
-        self.rows = rows
-        self.facets = previous.facets.derive(
-            removed,
-            {name: {d: getattr(row, name) for d, row in new.items()} for name in FACET_NAMES},
-        )
-        for name, newest in (("newest_first", True), ("oldest_first", False)):
-            order = [d for d in getattr(previous, name) if d not in removed]
-            for docnum in new:
-                bisect.insort(order, docnum, key=lambda d, n=newest: self._by_date(d, newest=n))
-            setattr(self, name, order)
-
-    def _by_date(self, docnum: int, newest: bool) -> tuple:
-        row = self.rows[docnum]
-        if row.date is None:  # undated releases come last in both orders
-            return (1, 0, row.id)
-        return (0, -row.date if newest else row.date, row.id)
-
-    def _row(self, facts: Facts) -> Row:
-        year = (str(dt.date.fromordinal(facts.date).year),) if facts.date else ()
-        return Row(
-            facts.id,
-            facts.date,
-            year,
-            self._keys(facts.agencies),
-            self._keys(facts.missions),
-            facts.embargo,
-        )
-
-    def _keys(self, names: tuple[str, ...]) -> tuple[str, ...]:
-        keys = []
-        for name in names:
-            key = self._key_of.get(name)
-            if key is None:
-                key = self._key_of[name] = fold(name)
-                self.labels.setdefault(key, name)
-            keys.append(key)
-        return tuple(keys)
+    @cached_property
+    def docnums(self) -> dict[str, int]:
+        """Release id -> docnum, for release pages (made on the first one asked)."""
+        ids = self.tables.ids
+        return {ids[docnum]: docnum for docnum in self.tables.live.tolist()}
 
     @property
     def vocabulary(self) -> Vocabulary:
@@ -200,73 +104,51 @@ class Snapshot:
         return self.embargoes.visibility(now, include_embargoed)
 
     def __len__(self) -> int:
-        return len(self.rows)
-
-
-def _segment(leaf) -> Segment:
-    segment = leaf.segment()
-    deleted = segment.deleted_docs() if segment.has_deletions() else ()
-    return Segment(segment.segment_id(), leaf.doc_count_all(), frozenset(deleted))
-
-
-def _change(
-    previous: Snapshot | None, segments: tuple[Segment, ...], leaves: list
-) -> tuple[set[int], list[tuple[int, Facts]]] | None:
-    """The docnums gone since `previous` and the (docnum, facts) that are new, or None when
-    the tables are better rebuilt (no previous snapshot, a merge moved most docnums, or most
-    documents changed)."""
-    if previous is None:
-        return None
-    shared = 0
-    for old, new in zip(previous.segments, segments, strict=False):
-        if old.id != new.id or old.count != new.count:
-            break
-        shared += 1
-    if not shared:
-        return None
-    removed: set[int] = set()
-    offset = 0
-    for old, new in zip(previous.segments[:shared], segments[:shared], strict=True):
-        removed.update(offset + d for d in new.deleted - old.deleted)
-        offset += new.count
-    removed.update(d for d in previous.rows if d >= offset)
-    adding = sum(leaf.doc_count() for leaf, _ in leaves[shared:])
-    if len(removed) + adding > DERIVE_UP_TO * max(len(previous.rows), 1):
-        return None
-    added = [
-        (start + docnum, facts)
-        for leaf, start in leaves[shared:]
-        for docnum, facts in read_facts(leaf)
-    ]
-    return removed, added
+        return int(self.tables.live.size)
 
 
 def _vocabulary(
-    previous: Snapshot | None, segments: tuple[Segment, ...], leaves: list
+    previous: Snapshot | None, saved: Saved | None, segments: tuple[Segment, ...], leaves: list
 ) -> Vocabulary | None:
-    """The previous snapshot's vocabulary carried over to `segments`, reading only the
-    segments a commit merged away or wrote; None (read whole on first use) when `previous`
-    had none or when reading the change would cost more than reading everything."""
-    if previous is None or previous._vocabulary is None:
-        return None
-    now = {segment.id for segment in segments}
-    before = {segment.id for segment in previous.segments}
-    new = [
-        leaf
-        for (leaf, _), segment in zip(leaves, segments, strict=True)
-        if segment.id not in before
-    ]
-    with previous.reading() as searcher:
-        gone = [
-            leaf
-            for (leaf, _), segment in zip(
-                searcher.reader().leaf_readers(), previous.segments, strict=True
-            )
-            if segment.id not in now
-        ]
-        if sum(leaf.doc_count_all() for leaf in gone + new) > sum(s.count for s in segments):
+    """The previous snapshot's (or the saved) vocabulary carried over to `segments`; None
+    (read whole on first use) when there is none to carry over."""
+    if previous is not None:
+        if previous._vocabulary is None:
             return None
-        return previous._vocabulary.derive(gone, new)
+        with previous.reading() as searcher:
+            before = zip(previous.tables.segments, searcher.reader().leaf_readers(), strict=True)
+            return _carried(previous._vocabulary, list(before), segments, leaves)
+    if saved is not None:
+        return _carried(
+            saved.vocabulary, [(s, None) for s in saved.tables.segments], segments, leaves
+        )
+    return None
+
+
+def _carried(
+    vocabulary: Vocabulary,
+    before: list[tuple[Segment, object]],
+    segments: tuple[Segment, ...],
+    leaves: list,
+) -> Vocabulary | None:
+    """`vocabulary`, of the segments `before` (with their readers, when still open), carried
+    over to `segments`: only the segments a commit merged away or wrote are read. None when
+    reading the change would cost more than reading everything, or when a segment merged
+    away has no reader (saved words: what it held cannot be taken away)."""
+    now = {segment.id for segment in segments}
+    ids = {segment.id for segment, _ in before}
+    new = [
+        leaf for (leaf, _), segment in zip(leaves, segments, strict=True) if segment.id not in ids
+    ]
+    gone = [opened for segment, opened in before if segment.id not in now]
+    if not gone and not new:
+        return vocabulary
+    if any(opened is None for opened in gone):
+        return None
+    gone_leaves = [leaf for leaf, _ in gone]
+    if sum(leaf.doc_count_all() for leaf in gone_leaves + new) > sum(s.count for s in segments):
+        return None
+    return vocabulary.derive(gone_leaves, new)
 
 
 class LruCache:
@@ -343,6 +225,13 @@ class SearchIndex:
                         self.health.index_lost(exc)
             return self._snapshot
 
+    def prepare(self) -> None:
+        """Make and keep the tables of the live commit, unless they are kept already: the
+        first search of the next process to open the index then reads them instead of every
+        release (2 s at 100,000 releases). `orbite index` ends with it."""
+        if self.store.tables_commit() != self.store.commit_number():
+            self.snapshot()
+
     def visibility(self, snapshot: Snapshot, include_embargoed: bool = False) -> Visibility:
         """What a caller sees of `snapshot` now, by this index's clock."""
         return snapshot.visibility(self.clock(), include_embargoed)
@@ -361,6 +250,7 @@ class SearchIndex:
 
     def _open(self) -> Snapshot:
         generation = self.store.generation()
+        directory = self.store.current.resolve()
         ix, reader = self.store.open_reader(any_version=self.store.building() is not None)
         try:
             meta = self.store.read_meta().at(ix.latest_generation())
@@ -369,8 +259,19 @@ class SearchIndex:
                 gazetteer = previous.gazetteer
             else:
                 gazetteer = Gazetteer.load(self.corpus)
-            same = previous is not None and previous.meta.gazetteer == meta.gazetteer
-            snapshot = Snapshot(ix, meta, gazetteer, previous if same else None, reader)
+            if previous is not None and previous.meta.gazetteer == meta.gazetteer:
+                snapshot = Snapshot(ix, meta, gazetteer, previous, reader)
+            else:  # this process's first tables: from those saved, kept for the next one
+                saved = loaded(self.store.read_tables(directory), meta.gazetteer)
+                snapshot = Snapshot(ix, meta, gazetteer, reader=reader, saved=saved)
+                tables, vocabulary = snapshot.tables, snapshot.vocabulary  # read whole if not saved
+                if (
+                    saved is None
+                    or tables is not saved.tables
+                    or vocabulary is not saved.vocabulary
+                ):
+                    saving = Saved(tables, vocabulary)
+                    self.store.write_tables(directory, snapshot.generation, saving)
         except BaseException:
             reader.close()
             raise
