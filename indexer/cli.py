@@ -98,7 +98,10 @@ def run_index(corpus: Path, index_dir: Path, *, full: bool = False, show_progres
                     bar.update(done - bar.pos)
 
                 summary = update_index(corpus, store, progress=progress, **options)
-        SearchIndex(store, corpus).prepare()
+        if not store.tables_kept():  # else no search module is needed: none is imported
+            from indexer.search.snapshot import SearchIndex
+
+            SearchIndex(store, corpus).prepare()
         return summary
     except (StoreError, SkipFile, ValueError) as exc:
         raise UserError(str(exc)) from exc

@@ -227,9 +227,9 @@ class IndexStore:
         except Exception:  # unreadable, damaged, of a layout since gone
             return None
 
-    def tables_commit(self) -> int:
-        """The commit the live generation's newest kept tables describe, -1 if none."""
-        return max(self._tables_commits(self.current), default=-1)
+    def tables_kept(self) -> bool:
+        """Whether `write_tables` kept the tables of the live generation's last commit."""
+        return max(self._tables_commits(self.current), default=-1) == self.commit_number()
 
     def _tables_commits(self, directory: Path) -> list[int]:
         try:

@@ -229,7 +229,7 @@ class SearchIndex:
         """Make and keep the tables of the live commit, unless they are kept already: the
         first search of the next process to open the index then reads them instead of every
         release (2 s at 100,000 releases). `orbite index` ends with it."""
-        if self.store.tables_commit() != self.store.commit_number():
+        if not self.store.tables_kept():
             self.snapshot()
 
     def visibility(self, snapshot: Snapshot, include_embargoed: bool = False) -> Visibility:
