@@ -16,14 +16,6 @@ from whoosh.index import Index
 from whoosh.reading import IndexReader, SegmentReader, TermNotFound
 from whoosh.writing import IndexWriter
 
-from indexer.index.build import (
-    BATCH,
-    SCRATCH,
-    build_in_workers,
-    file_budget,
-    in_workers,
-    worker_count,
-)
 from indexer.index.facts import FACTS_FIELD, Facts, read_facts, release_facts
 from indexer.index.schema import SCHEMA_VERSION, entity_key
 from indexer.index.store import IndexIncompatible, IndexStore, Stats, write_error
@@ -153,6 +145,10 @@ def _rebuild(
     A large corpus is built by worker processes over every core (`indexer.index.build`); a small
     one in this process, where starting workers would cost more than they save.
     """
+    # The workers' module (multiprocessing, ctypes) is imported when there is work for them:
+    # `orbite index` with nothing changed does without. Likewise in `_prepare`.
+    from indexer.index.build import build_in_workers, worker_count
+
     directory, ix = store.new_generation()
     summary = IndexSummary(rebuilt=True)
     early = not store.exists()
@@ -398,6 +394,8 @@ def _prepare(
                 summary.skipped.append(Skipped(item[1].source, exc.reason))
                 yield None, None
         return
+    from indexer.index.build import BATCH, SCRATCH, in_workers, worker_count
+
     jobs = [(plan[i : i + BATCH],) for i in range(0, len(plan), BATCH)]
     scratch = Path(writer.storage.folder) / SCRATCH  # the workers write nothing there
     results = in_workers(prepare_batch, jobs, gazetteer, worker_count(), scratch)
@@ -411,6 +409,8 @@ def prepare_batch(
     plan: list[Planned], gazetteer: Gazetteer, scratch: Path
 ) -> tuple[list[Prepared], list[Skipped]]:
     """What a worker does with part of a plan: each file within its budgets."""
+    from indexer.index.build import file_budget  # in a worker, which imported it to run this
+
     prepared: list[Prepared] = []
     skipped: list[Skipped] = []
     for item in plan:
