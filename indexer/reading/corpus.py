@@ -82,9 +82,10 @@ def scan_corpus(corpus: Path) -> tuple[dict[str, CorpusFile], list[Skipped]]:
 
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
-    """Pause Python's cycle collector while objects that form no cycle pile up: a scan makes
-    a few per file (a tenth of a scan of 100,000 was the collector walking them again and
-    again), and so does loading what is indexed of each file."""
+    """Pause Python's cycle collector while objects that form no cycle pile up, which it
+    would walk again and again for nothing: a scan makes a few per file (a tenth of a scan of
+    100,000 files was the collector), and so does unpickling what is indexed of each release
+    (a searcher's tables of 100,000 releases load in 0.22 s with it, 0.03 s without)."""
     paused = gc.isenabled()
     gc.disable()
     try:
