@@ -82,8 +82,16 @@ def check_corpus(corpus: Path) -> None:
 LOCK_WAIT_MESSAGE = "un autre processus écrit l'index ; attente…"
 
 
-def run_index(corpus: Path, index_dir: Path, *, full: bool = False, show_progress: bool = False):
-    """Bring the index up to date, turning store problems into user errors."""
+def run_index(
+    corpus: Path,
+    index_dir: Path,
+    *,
+    full: bool = False,
+    show_progress: bool = False,
+    keep_tables: bool = True,
+):
+    """Bring the index up to date, turning store problems into user errors; then, unless told
+    not to, keep the search tables of the last commit for the next server to start from."""
     check_corpus(corpus)
     store = IndexStore(index_dir)
     options: dict[str, Any] = {"full": full, "on_wait": _say_waiting}
@@ -98,7 +106,7 @@ def run_index(corpus: Path, index_dir: Path, *, full: bool = False, show_progres
                     bar.update(done - bar.pos)
 
                 summary = update_index(corpus, store, progress=progress, **options)
-        if not store.tables_kept():  # else no search module is needed: none is imported
+        if keep_tables and not store.tables_kept():  # else no search module is imported
             from indexer.search.snapshot import SearchIndex
 
             SearchIndex(store, corpus).prepare()

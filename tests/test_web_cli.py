@@ -18,7 +18,7 @@ import pytest
 from indexer.index.indexing import update_index
 from indexer.index.store import IndexStore
 from tests.corpus_factory import Server, poll, write_releases
-from web.cli import prepare_index
+from web.cli import one_malloc_arena, prepare_index
 
 STARTUP = 60.0  # indexing the seeds and importing Flask, on a loaded CI machine
 SEARCHABLE = 10.0
@@ -45,13 +45,16 @@ def start(tmp_path: Path) -> Iterator[Callable[..., Server]]:
 
 
 @pytest.mark.slow
-def test_serve_searches_and_sees_new_files(start, paths, seed_corpus: Path) -> None:
+def test_serve_searches_and_sees_new_files(
+    start, paths, seed_corpus: Path, index_dir: Path
+) -> None:
     server = start("--port", "0", *paths)
     # The server answers while it builds the index: wait for the build to end.
     poll(lambda: server.answer("/api/health")[1].get("status") == "ok", STARTUP, "index built")
     assert server.answer("/api/health")[1]["documents"] == 5
     status, response = server.answer("/api/search?q=lune")
     assert (status, response["total"]) == (200, 2)
+    assert IndexStore(index_dir).tables_kept()  # for the next start: its first snapshot's
 
     (seed_corpus / "nouveau.txt").write_text(
         "3 avril 2024\n\nLancement de Zorglub\n\nLe satellite zorglub décolle.\n", "utf-8"
@@ -72,6 +75,11 @@ def test_a_signal_stops_server_and_watcher_cleanly(start, paths, signum: int) ->
     stderr = server.stderr()
     assert stderr.endswith("Orbite arrêté.\n")
     assert "Traceback" not in stderr
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_the_server_threads_share_one_malloc_arena() -> None:
+    assert one_malloc_arena()
 
 
 def inotify_instances(pid: int) -> int:
