@@ -213,3 +213,10 @@ def test_search_completes_the_last_word_like_the_api(capsys, paths) -> None:
     assert json.loads(out)["total"] == 2
     code, out, _ = orbite(capsys, "search", "Roscos ", "--json", *paths)  # a complete word
     assert json.loads(out)["total"] == 0
+
+
+def test_search_help_gives_the_export_cap(capsys, monkeypatch) -> None:
+    monkeypatch.setattr("indexer.search.searching.MAX_EXPORT", 1234)
+    code, out, _ = orbite(capsys, "search", "--help")
+    assert code == 0
+    assert "up to 1,234, as /api/search.csv" in " ".join(out.split())
