@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import pickle
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from indexer.index import store as store_module
 from indexer.index.facts import read_facts
 from indexer.index.indexing import update_index
 from indexer.index.store import IndexStore, IndexWriteError
-from indexer.reading.corpus import Skipped
+from indexer.reading.corpus import Skipped, scan_corpus
 from indexer.reading.gazetteer import GazetteerError
 from indexer.search.request import parse_request
 from indexer.search.searching import search
@@ -392,6 +393,38 @@ def test_a_run_without_a_current_manifest_reads_the_index_instead(corpus, index_
     assert docnums(index_dir)["a"] == placed["a"]  # not rewritten: the Facts were compared
     assert found(corpus, index_dir, "Golf") == ["b"]
     assert counts(update_index(corpus, store))["unchanged"] == 3
+
+
+def test_a_manifest_of_an_earlier_orbite_is_still_used(corpus, index_dir) -> None:
+    """Before its arrays, the manifest was a dict of (size, mtime_ns) by id."""
+    store = IndexStore(index_dir)
+    update_index(corpus, store)
+    manifest = store.current / store_module.MANIFEST_FILE
+    stats = {f.id: (f.size, f.mtime_ns) for f in scan_corpus(corpus)[0].values()}
+    earlier = pickle.dumps((store.commit_number(), stats))
+    manifest.write_bytes(earlier)
+    assert counts(update_index(corpus, store))["unchanged"] == 3
+    assert manifest.read_bytes() == earlier  # used as it is: not rewritten from the Facts
+    (corpus / "b.txt").write_text(RELEASE.format(n=2, word="Golf"), "utf-8")
+    assert counts(update_index(corpus, store)) == dict(added=0, updated=1, removed=0, unchanged=2)
+    assert found(corpus, index_dir, "Golf") == ["b"]
+
+
+def test_after_adds_edits_and_removals_a_run_with_nothing_changed_writes_nothing(
+    corpus, index_dir
+) -> None:
+    store = IndexStore(index_dir)
+    update_index(corpus, store)
+    (corpus / "0.txt").write_text(RELEASE.format(n=4, word="Delta"), "utf-8")  # first by name
+    (corpus / "2020" / "d.md").write_text(RELEASE.format(n=5, word="Echo"), "utf-8")
+    (corpus / "a.txt").write_text(RELEASE.format(n=1, word="Foxtrot"), "utf-8")
+    (corpus / "b.txt").unlink()
+    assert counts(update_index(corpus, store)) == dict(added=2, updated=1, removed=1, unchanged=1)
+    listing = {p.name: p.stat().st_mtime_ns for p in store.current.iterdir()}
+    assert counts(update_index(corpus, store)) == dict(added=0, updated=0, removed=0, unchanged=4)
+    assert {p.name: p.stat().st_mtime_ns for p in store.current.iterdir()} == listing
+    assert found(corpus, index_dir, "Delta") == ["0"]
+    assert found(corpus, index_dir, "Foxtrot") == ["a"]
 
 
 def _copy_in_progress(

@@ -18,7 +18,7 @@ from whoosh.writing import IndexWriter
 
 from indexer.index.facts import FACTS_FIELD, Facts, read_facts, release_facts
 from indexer.index.schema import SCHEMA_VERSION, entity_key
-from indexer.index.store import IndexIncompatible, IndexStore, Stats, write_error
+from indexer.index.store import IndexIncompatible, IndexStore, Manifest, Stats, write_error
 from indexer.reading.corpus import (
     CorpusChanges,
     CorpusFile,
@@ -203,8 +203,11 @@ def _update(
     """
     files = changes.files
     recheck = indexed_with != gazetteer.fingerprint
+    recorded = store.read_manifest() if changes.ids is None and not recheck else None
+    if recorded is not None and recorded.matches(files):  # nothing changed: no file by file
+        return IndexSummary(unchanged=len(files))
     with collector_paused():
-        stats, indexed = _indexed(store, reader, changes, recheck)
+        stats, indexed = _indexed(reader, changes, recorded)
     from_manifest = indexed is None
     summary = IndexSummary()
     plan: list[Planned] = []
@@ -231,7 +234,11 @@ def _update(
             plan.append(("touched", corpus_file, None))
     removed = [doc_id for doc_id in stats if doc_id not in files]  # the changes' ids only
     current = store.current.resolve()
-    manifest = stats if changes.ids is None else store.read_manifest()
+    if changes.ids is None:
+        manifest: Stats | None = stats
+    else:
+        recorded = store.read_manifest()
+        manifest = recorded.stats() if recorded is not None else None
     if plan or removed or recheck:
         with store.writer(ix, limitmb=128) as writer:
             writer.mergetype = merge_tail
@@ -244,22 +251,28 @@ def _update(
             for doc_id in removed:
                 manifest.pop(doc_id, None)
             manifest.update((f.id, (f.size, f.mtime_ns)) for f in written)
+            if changes.ids is None:
+                manifest = _in_scan_order(manifest, files)
             store.write_manifest(current, writer.generation, manifest)
     elif changes.ids is None and not from_manifest:  # an index of an earlier Orbite
-        store.write_manifest(current, store.commit_number(), manifest)
+        store.write_manifest(current, store.commit_number(), _in_scan_order(manifest, files))
     return summary
 
 
+def _in_scan_order(stats: Stats, files: dict[str, CorpusFile]) -> Stats:
+    """`stats` (of files a full scan found, and no others) in the order of the scan, which is
+    the next scan's when nothing changes: `Manifest.matches` then holds."""
+    return {doc_id: stats[doc_id] for doc_id in files if doc_id in stats}
+
+
 def _indexed(
-    store: IndexStore, reader: IndexReader, changes: CorpusChanges, recheck: bool
+    reader: IndexReader, changes: CorpusChanges, recorded: Manifest | None
 ) -> tuple[Stats, dict[str, Facts] | None]:
     """What is indexed for `changes`: each release's file stat, and its `Facts` when they are
-    needed for all (a recheck) or read anyway; None when the manifest gave the stats (the
-    few `Facts` needed are read then)."""
-    if changes.ids is None and not recheck:
-        stats = store.read_manifest()
-        if stats is not None:
-            return stats, None
+    needed for all (a recheck, or no manifest `recorded`) or read anyway; None when the
+    manifest gave the stats (the few `Facts` needed are read then)."""
+    if recorded is not None:
+        return recorded.stats(), None
     if changes.ids is None:
         indexed = {facts.id: facts for _, facts in read_facts(reader)}
     else:

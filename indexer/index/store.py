@@ -24,6 +24,7 @@ import re
 import shutil
 import time
 import uuid
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -35,7 +36,7 @@ from whoosh.reading import IndexReader
 from whoosh.writing import IndexWriter
 
 from indexer.index.schema import SCHEMA_VERSION, build_schema
-from indexer.reading.corpus import collector_paused
+from indexer.reading.corpus import CorpusFile, collector_paused
 
 META_FILE = "orbite.json"
 MANIFEST_FILE = "manifest.pickle"
@@ -49,6 +50,39 @@ _TOC_FILE = re.compile(rf"^_{INDEX_NAME}_(?P<number>[0-9]+)\.toc")  # and its te
 _TABLES_FILE = re.compile(r"^tables-(?P<number>[0-9]+)\.pickle$")
 # Release id -> (size, mtime_ns) of the file each indexed release was read from.
 Stats = dict[str, tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The file each indexed release was read from, as a commit recorded it: the ids, and the
+    sizes and modification times of their files in the same order.
+
+    Arrays rather than a dict of tuples: 100,000 load in 5 ms instead of 40 ms, and a scan
+    that found nothing changed is told so by three comparisons made in C (`matches`).
+    """
+
+    ids: list[str]
+    sizes: array
+    mtimes: array
+
+    @classmethod
+    def of(cls, stats: Stats) -> Manifest:
+        sizes = array("q", [size for size, _ in stats.values()])
+        return cls(list(stats), sizes, array("q", [mtime for _, mtime in stats.values()]))
+
+    def stats(self) -> Stats:
+        return dict(zip(self.ids, zip(self.sizes, self.mtimes, strict=True), strict=True))
+
+    def matches(self, files: dict[str, CorpusFile]) -> bool:
+        """Whether the files of a scan (by id, in its order) are exactly the recorded ones with
+        the same sizes and dates: nothing to add, update or remove. A manifest in another
+        order (after some updates) does not match: the caller compares file by file."""
+        found = files.values()
+        return (
+            self.ids == list(files)
+            and self.sizes == array("q", [f.size for f in found])
+            and self.mtimes == array("q", [f.mtime_ns for f in found])
+        )
 
 
 class StoreError(Exception):
@@ -182,21 +216,32 @@ class IndexStore:
         Best effort: a manifest that cannot be written is removed, and runs read the index's
         `Facts` instead (a manifest left from an earlier commit is never used)."""
         tmp = directory / f".{MANIFEST_FILE}.{uuid.uuid4().hex}"
+        manifest = Manifest.of(stats)
+        recorded = (commit, manifest.ids, manifest.sizes, manifest.mtimes)
         try:
-            tmp.write_bytes(pickle.dumps((commit, stats), protocol=pickle.HIGHEST_PROTOCOL))
+            tmp.write_bytes(pickle.dumps(recorded, protocol=pickle.HIGHEST_PROTOCOL))
             os.replace(tmp, directory / MANIFEST_FILE)
         except OSError:
             tmp.unlink(missing_ok=True)
             with contextlib.suppress(OSError):
                 (directory / MANIFEST_FILE).unlink(missing_ok=True)
 
-    def read_manifest(self) -> Stats | None:
-        """The live generation's manifest, if it was written for its last commit, else None."""
+    def read_manifest(self) -> Manifest | None:
+        """The live generation's manifest, if it was written for its last commit, else None
+        (also read as Orbite wrote it before its arrays: a dict of tuples)."""
         try:
-            commit, stats = pickle.loads((self.current / MANIFEST_FILE).read_bytes())
+            with collector_paused():
+                commit, *recorded = pickle.loads((self.current / MANIFEST_FILE).read_bytes())
+            if commit != self.commit_number():
+                return None
+            if len(recorded) == 1:
+                return Manifest.of(recorded[0])
+            ids, sizes, mtimes = recorded
+            if not len(ids) == len(sizes) == len(mtimes):
+                return None
+            return Manifest(ids, sizes, mtimes)
         except Exception:  # missing, unreadable, damaged: the index's Facts say the same
             return None
-        return stats if commit == self.commit_number() else None
 
     def write_tables(self, directory: Path, commit: int, tables: object) -> None:
         """Keep a searcher's tables of commit number `commit` of generation `directory` for
