@@ -230,6 +230,17 @@ def test_snippet_finds_the_passage_in_a_long_release(make_corpus, open_index) ->
     assert "<mark>Ulysse</mark>" in snippet
 
 
+def test_snippet_shows_the_passage_with_the_most_words_of_the_query(
+    make_corpus, open_index
+) -> None:
+    filler = "Le satellite poursuit sa route. " * 300  # more sentences than a snippet reads
+    corpus = make_corpus(
+        {"long.txt": f"Titre\n\n{filler}La sonde Ulysse rejoint le satellite.\n\n{filler}"}
+    )
+    snippet = run(open_index(corpus), "satellite Ulysse")["results"][0]["snippet"]
+    assert "<mark>Ulysse</mark>" in snippet and "<mark>satellite</mark>" in snippet
+
+
 def test_exact_form_ranks_above_other_forms(make_corpus, open_index) -> None:
     corpus = make_corpus(
         {

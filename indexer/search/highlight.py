@@ -9,13 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from html import escape
+from itertools import islice
 
 from indexer.analysis.french import term_spans
-from indexer.analysis.normalize import fold_with_offsets
+from indexer.analysis.normalize import fold, fold_with_offsets
 
 Span = tuple[int, int]
 SNIPPET_CHARS = 240
 CONTEXT_CHARS = 60
+CANDIDATES = 500  # sentences holding a wanted word looked at for a limited set of spans
 _SPACES = re.compile(r"\s+")
 _STOPS = ("\n", ".", "!", "?", ";")
 
@@ -32,14 +34,16 @@ def matched_spans(
 
     One regular expression over the folded text (`normalize.fold_with_offsets`: accents, case,
     ligatures and apostrophes as the analyzer folds them) finds, at C speed, the words that may
-    hold a wanted term; only their sentences are analysed, the first `limit` of them when a
-    limit is given (a snippet of a 20 MB release needs a passage, not every mark).
+    hold a wanted term; only their sentences are analysed. With a `limit`, only that many:
+    those holding the most different wanted words, among the first `CANDIDATES` sentences
+    (a snippet needs the richest passage, not every mark of a 20 MB release).
     """
     spans = list(extra)
     prefixes = {_prefix(term) for term in terms.union(*phrases)}
-    for number, (start, end) in enumerate(_candidate_sentences(text, prefixes)):
-        if limit is not None and number >= limit:
-            break
+    sentences = _candidate_sentences(text, prefixes)
+    if limit is not None:
+        sentences = _richest(islice(sentences, CANDIDATES), limit)
+    for start, end, _ in sentences:
         words = [(start + s, start + e, t) for s, e, t in term_spans(text[start:end])]
         spans += [(s, e) for s, e, term in words if term in terms]
         for phrase in phrases:
@@ -52,23 +56,40 @@ def matched_spans(
     return _merge(spans)
 
 
-def _candidate_sentences(text: str, prefixes: set[str]) -> Iterator[Span]:
-    """The sentences (start, end) holding a word whose folded form begins with a prefix."""
+def _candidate_sentences(text: str, prefixes: set[str]) -> Iterator[tuple[int, int, set[str]]]:
+    """The sentences (start, end, the prefixes found in it) holding a word whose folded form
+    begins with a prefix."""
     if not prefixes:
         return
     folded, offsets = fold_with_offsets(text)
     pattern = "|".join(re.escape(p) for p in sorted(prefixes, key=len, reverse=True))
-    last_end = -1
+    sentence: tuple[int, int, set[str]] | None = None
     for match in re.finditer(rf"(?<![^\W_])(?:{pattern})", folded):
         found, after = match.span()
         if offsets is not None:  # back to the text's own offsets
             found, after = offsets[found], offsets[after]
-        if found < last_end:
+        if sentence is not None and found < sentence[1]:
+            sentence[2].add(match.group())
             continue
+        if sentence is not None:
+            yield sentence
         start = max(text.rfind(stop, 0, found) for stop in _STOPS) + 1
         ends = [i for i in (text.find(stop, after) for stop in _STOPS) if i >= 0]
-        last_end = min(ends) + 1 if ends else len(text)
-        yield start, last_end
+        sentence = (start, min(ends) + 1 if ends else len(text), {match.group()})
+    if sentence is not None:
+        yield sentence
+
+
+def _richest(
+    sentences: Iterable[tuple[int, int, set[str]]], limit: int
+) -> list[tuple[int, int, set[str]]]:
+    """The `limit` sentences holding the most different prefixes (the first ones among
+    equals), in text order."""
+    found = list(sentences)
+    if len(found) <= limit:
+        return found
+    ranked = sorted(range(len(found)), key=lambda i: (-len(found[i][2]), i))
+    return [found[i] for i in sorted(ranked[:limit])]
 
 
 def _prefix(term: str) -> str:
@@ -89,7 +110,7 @@ def snippet(text: str, spans: list[Span], max_chars: int = SNIPPET_CHARS) -> str
     if not spans:
         start, end = 0, min(len(text), max_chars)
     else:
-        first, last = _best_window(spans, max_chars)
+        first, last = _best_window(text, spans, max_chars)
         start = max(0, first - CONTEXT_CHARS)
         end = min(len(text), max(last, start + max_chars))
         start = max(0, min(start, end - max_chars))
@@ -99,16 +120,18 @@ def snippet(text: str, spans: list[Span], max_chars: int = SNIPPET_CHARS) -> str
     return ("… " if start > 0 else "") + html + (" …" if end < len(text) else "")
 
 
-def _best_window(spans: list[Span], max_chars: int) -> Span:
-    """The first and last character of the richest run of spans fitting in `max_chars`."""
-    best: tuple[int, int] = (-1, 0)
+def _best_window(text: str, spans: list[Span], max_chars: int) -> Span:
+    """The first and last character of the richest run of spans fitting in `max_chars`: the
+    most different words marked, then the most marks, then the first."""
+    words = [fold(text[start:end]) for start, end in spans]
+    best: tuple[int, int, int] = (-1, 0, 0)
     best_window = spans[0]
     j = 0
     for i, (start, _) in enumerate(spans):
         j = max(j, i)
         while j + 1 < len(spans) and spans[j + 1][1] - start <= max_chars:
             j += 1
-        score = (j - i + 1, -start)
+        score = (len(set(words[i : j + 1])), j - i + 1, -start)
         if score > best:
             best, best_window = score, (start, spans[j][1])
     return best_window

@@ -33,7 +33,7 @@ from indexer.search.visibility import Visibility
 
 MAX_EXPORT = 10_000  # rows of an export: every match of a search, up to this many
 EXPORT_BATCH = 500  # rows read per turn of the snapshot's lock while an export streams
-SNIPPET_SENTENCES = 200  # sentences analysed for a snippet, however long the release
+SNIPPET_SENTENCES = 8  # sentences analysed for a snippet: those richest in the query's words
 PREFIX_ONLY_CEILING = 0.99  # of the lowest score matching the last word as typed
 
 
