@@ -241,6 +241,27 @@ def test_snippet_shows_the_passage_with_the_most_words_of_the_query(
     assert "<mark>Ulysse</mark>" in snippet and "<mark>satellite</mark>" in snippet
 
 
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("orbite", [f"cp-{n:02d}" for n in range(39, 0, -2) if n != 3]),  # walked in order
+        ("sonde", ["cp-30", "cp-03"]),  # 2 of 40: found by a mask over the order
+    ],
+)
+@pytest.mark.parametrize("sort", ["-date", "date"])
+def test_by_date_listing_is_in_date_order_however_few_match(
+    make_corpus, open_index, q: str, expected: list[str], sort: str
+) -> None:
+    def text(n: int) -> str:
+        word = "sonde" if n in (3, 30) else "orbite" if n % 2 else "lune"
+        return f"{1 + n % 28} mars {1990 + n}\n\nCommuniqué {n}\n\nLa {word} du jour.\n"
+
+    index = open_index(make_corpus({f"cp-{n:02d}.txt": text(n) for n in range(40)}))
+    assert ids(index, q, sort=sort) == (expected if sort == "-date" else expected[::-1])
+    page = run(index, q, sort=sort, page=2, per_page=3)["results"]
+    assert [r["id"] for r in page] == (expected if sort == "-date" else expected[::-1])[3:6]
+
+
 def test_exact_form_ranks_above_other_forms(make_corpus, open_index) -> None:
     corpus = make_corpus(
         {
