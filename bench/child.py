@@ -34,15 +34,11 @@ def cpu_seconds(who: int) -> float:
 
 
 def whoosh_build(args: dict) -> dict:
+    from indexer.cli import run_index
     from indexer.index.build import worker_count
-    from indexer.index.indexing import update_index
-    from indexer.index.store import IndexStore
-    from indexer.search.snapshot import SearchIndex
 
     start = time.perf_counter()
-    store = IndexStore(Path(args["index"]))
-    summary = update_index(Path(args["corpus"]), store, full=True)
-    SearchIndex(store, Path(args["corpus"])).prepare()  # as `orbite index` ends
+    summary = run_index(Path(args["corpus"]), Path(args["index"]), full=True)  # `orbite index`
     seconds = time.perf_counter() - start
     return {
         "seconds": seconds,

@@ -5,6 +5,7 @@ import random
 from collections import Counter
 from itertools import chain
 
+import numpy as np
 import pytest
 
 from indexer.search.facets import FACET_NAMES, FacetIndex
@@ -73,7 +74,7 @@ def test_a_derived_index_counts_like_a_fresh_one() -> None:
     removed = set(range(0, DOCS, 3))
     added = {name: {DOCS + i: ("v1", "new") for i in range(5)} for name in FACET_NAMES}
     derived = facet_index(keys).derive(
-        removed, {name: pairs(by_doc) for name, by_doc in added.items()}, DOCS + 5
+        np.array(sorted(removed)), {name: pairs(by_doc) for name, by_doc in added.items()}, DOCS + 5
     )
     now = {
         name: {**{d: v for d, v in keys[name].items() if d not in removed}, **added[name]}

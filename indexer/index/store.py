@@ -192,13 +192,7 @@ class IndexStore:
         """Record the schema version and gazetteer fingerprint, atomically; with `since`, the
         fingerprint holds from that commit on (`previous` before it), see `IndexMeta`."""
         meta = IndexMeta(SCHEMA_VERSION, gazetteer, _now(), since, previous)
-        tmp = directory / f".{META_FILE}.{uuid.uuid4().hex}"
-        try:
-            tmp.write_text(json.dumps(meta.to_dict()), "utf-8")
-            os.replace(tmp, directory / META_FILE)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        _replace(directory / META_FILE, json.dumps(meta.to_dict()).encode("utf-8"))
 
     def commit_number(self, directory: Path | None = None) -> int:
         """The number of a generation's last commit (Whoosh's table of contents), -1 if none."""
@@ -215,14 +209,11 @@ class IndexStore:
 
         Best effort: a manifest that cannot be written is removed, and runs read the index's
         `Facts` instead (a manifest left from an earlier commit is never used)."""
-        tmp = directory / f".{MANIFEST_FILE}.{uuid.uuid4().hex}"
         manifest = Manifest.of(stats)
         recorded = (commit, manifest.ids, manifest.sizes, manifest.mtimes)
         try:
-            tmp.write_bytes(pickle.dumps(recorded, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(tmp, directory / MANIFEST_FILE)
+            _replace(directory / MANIFEST_FILE, pickle.dumps(recorded, pickle.HIGHEST_PROTOCOL))
         except OSError:
-            tmp.unlink(missing_ok=True)
             with contextlib.suppress(OSError):
                 (directory / MANIFEST_FILE).unlink(missing_ok=True)
 
@@ -247,13 +238,12 @@ class IndexStore:
         """Keep a searcher's tables of commit number `commit` of generation `directory` for
         the next process that opens it (`indexer.search.tables`), in place of older ones.
         Best effort: a process that finds none, or older ones, reads the index instead."""
-        name = TABLES_FILE.format(commit=commit)
-        tmp = directory / f".{name}.{uuid.uuid4().hex}"
         try:
-            tmp.write_bytes(pickle.dumps(tables, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(tmp, directory / name)
+            _replace(
+                directory / TABLES_FILE.format(commit=commit),
+                pickle.dumps(tables, pickle.HIGHEST_PROTOCOL),
+            )
         except OSError:
-            tmp.unlink(missing_ok=True)
             return
         for number in self._tables_commits(directory):
             if number != commit:
@@ -412,9 +402,7 @@ class IndexStore:
 
     def write_progress(self, done: int, total: int) -> None:
         """Record how far a full build is, for every process serving this index."""
-        tmp = self.root / f".{PROGRESS_FILE}.{uuid.uuid4().hex}"
-        tmp.write_text(json.dumps({"done": done, "total": total}), "utf-8")
-        os.replace(tmp, self.root / PROGRESS_FILE)
+        _replace(self.root / PROGRESS_FILE, json.dumps({"done": done, "total": total}).encode())
 
     def clear_progress(self) -> None:
         """The full build is over (done or abandoned)."""
@@ -532,6 +520,18 @@ class _TrackingStorage(FileStorage):
                 with contextlib.suppress(Exception):
                     raw.close()
         self.tracked = []
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write `path` whole or not at all: readers see the old file or the new one, and a
+    write that fails (a full disk) leaves no temporary file behind."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _now() -> str:

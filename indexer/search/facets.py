@@ -116,13 +116,12 @@ class FacetIndex:
 
     def derive(
         self,
-        removed: Collection[int],
+        gone: np.ndarray,
         added: Mapping[str, tuple[Sequence[int], Sequence[str]]],
         size: int,
     ) -> FacetIndex:
-        """A copy without the `removed` docnums and with the `added` pairs, whose docnums must
+        """A copy without the `gone` docnums and with the `added` pairs, whose docnums must
         come after every kept one (a commit appends its segments); it costs the change."""
-        gone = np.fromiter(removed, dtype=np.int64, count=len(removed))
         derived = {}
         for name, pairs in self._pairs.items():
             kept = np.isin(pairs.docs, gone, invert=True)

@@ -225,13 +225,6 @@ class SearchIndex:
                         self.health.index_lost(exc)
             return self._snapshot
 
-    def prepare(self) -> None:
-        """Make and keep the tables of the live commit, unless they are kept already: the
-        first search of the next process to open the index then reads them instead of every
-        release (2 s at 100,000 releases). `orbite index` ends with it."""
-        if not self.store.tables_kept():
-            self.snapshot()
-
     def visibility(self, snapshot: Snapshot, include_embargoed: bool = False) -> Visibility:
         """What a caller sees of `snapshot` now, by this index's clock."""
         return snapshot.visibility(self.clock(), include_embargoed)

@@ -19,7 +19,7 @@ import numpy as np
 
 from indexer.analysis.normalize import fold
 from indexer.index.facts import Facts, read_facts
-from indexer.search.facets import FacetIndex
+from indexer.search.facets import FACET_NAMES, FacetIndex
 from indexer.search.vocabulary import Vocabulary
 
 # What saved tables were written as; tables saved by another layout are read again.
@@ -71,7 +71,7 @@ class Tables:
     def read(cls, reader, gazetteer: str) -> Tables:
         """The tables of every release `reader` holds."""
         empty = np.zeros(0, dtype=np.int64)
-        nothing = FacetIndex.of({name: ((), ()) for name in _FACETS}, 0)
+        nothing = FacetIndex.of({name: ((), ()) for name in FACET_NAMES}, 0)
         none = cls(gazetteer, (), [], empty, empty, {}, nothing, {}, {}, empty, empty)
         return none._with(segments_of(reader), reader.doc_count_all(), set(), read_facts(reader))
 
@@ -119,10 +119,11 @@ class Tables:
         ids = self.ids[:size] + [None] * (size - len(self.ids))
         dates = np.zeros(size, dtype=np.int32)
         dates[: min(size, self.dates.size)] = self.dates[:size]
-        gone = [d for d in removed if d < size]
-        for docnum in gone:
+        gone = np.fromiter(removed, dtype=np.int64, count=len(removed))
+        within = gone[gone < size]
+        for docnum in within.tolist():
             ids[docnum] = None
-        dates[gone] = 0
+        dates[within] = 0
         embargoes = {d: t for d, t in self.embargoes.items() if d not in removed}
         docs: list[int] = []
         names: dict[str, tuple[list[int], list[str]]] = {"agency": ([], []), "mission": ([], [])}
@@ -142,14 +143,14 @@ class Tables:
                     with_docs.append(docnum)
                     keys.append(key)
         new = np.array(docs, dtype=np.int64)
-        kept = self.live[_keep(self.live, removed)]
+        kept = self.live[np.isin(self.live, gone, invert=True)]
         live = np.concatenate([kept, new])
         dated = new[dates[new] > 0]
         names["year"] = (dated, [str(year) for year in _years(dates[dated]).tolist()])
-        facets = self.facets.derive(removed, names, size)
+        facets = self.facets.derive(gone, names, size)
         if kept.size and new.size <= INSERT_UP_TO:
             newest, oldest = (
-                _inserted(order[_keep(order, removed)], new, dates, ids, sign)
+                _inserted(order[np.isin(order, gone, invert=True)], new, dates, ids, sign)
                 for order, sign in ((self.newest_first, -1), (self.oldest_first, 1))
             )
         else:
@@ -185,14 +186,6 @@ def loaded(saved: object, gazetteer: str) -> Saved | None:
     if not isinstance(saved, Saved) or saved.version != TABLES_VERSION:
         return None
     return saved if saved.tables.gazetteer == gazetteer else None
-
-
-_FACETS = ("agency", "mission", "year")
-
-
-def _keep(docnums: np.ndarray, removed: set[int]) -> np.ndarray:
-    gone = np.fromiter(removed, dtype=np.int64, count=len(removed))
-    return np.isin(docnums, gone, invert=True)
 
 
 def _years(ordinals: np.ndarray) -> np.ndarray:
