@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import IndexReader
 
 from indexer.index.engine import (
@@ -32,12 +33,15 @@ PRIVATE = re.compile(
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def reader(tmp_path_factory: pytest.TempPathFactory) -> IndexReader:
+@pytest.fixture(scope="module", params=["memory maps", "plain reads"])
+def reader(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> IndexReader:
     """Three segments (no merging), deletions in two, a term in more than two blocks, a field
-    that the last documents of a segment lack."""
+    that the last documents of a segment lack; read through memory maps (Whoosh's default)
+    and through plain reads (Orbite's store)."""
     schema = Schema(id=ID(stored=True, unique=True), body=TEXT, tags=KEYWORD, kind=ID, note=TEXT)
-    ix = whoosh_index.create_in(tmp_path_factory.mktemp("engine"), schema)
+    folder = str(tmp_path_factory.mktemp("engine"))
+    storage = FileStorage(folder, supports_mmap=request.param == "memory maps")
+    ix = storage.create_index(schema)
     number = 0
     for segment in range(3):
         writer = ix.writer()
@@ -97,6 +101,12 @@ def test_postings_and_weights_are_whooshs(reader: IndexReader, fieldname: str, t
     assert adapter_postings(reader, fieldname, text) == public_postings(reader, fieldname, text)
     docnums, _ = term_postings(reader, fieldname, text)  # deleted documents included
     assert docnums.size == reader.doc_frequency(fieldname, text)
+
+
+def test_every_term_is_found_in_every_segment_holding_it(reader: IndexReader) -> None:
+    for fieldname, text in reader.all_terms():
+        docnums, _ = term_postings(reader, fieldname, reader.schema[fieldname].from_bytes(text))
+        assert docnums.size == reader.doc_frequency(fieldname, text), (fieldname, text)
 
 
 def test_every_block_of_every_segment_is_read(reader: IndexReader) -> None:

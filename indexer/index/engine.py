@@ -8,11 +8,16 @@ with the public API on a real index, so that upgrading the pin fails a test, not
 
 Pinned: whoosh-reloaded 2.7.5 (`whoosh.__version__ == (2, 7, 5)`), codec `whoosh3`. Relied on:
 
-- A segment reader's `_terms` is a `W3TermsReader`: `term_info(fieldname, bytes)` finds a
-  term (raises `TermNotFound`), and a term's postings are `extent()` = (offset, length) bytes
-  of its `_postfile` (2.7.5 gives the length as a 1-tuple; its writer cannot inline postings
-  in the term info: `set_inline` is missing). Deleted
-  documents are *not* filtered here: callers keep the live ones (a snapshot knows them).
+- A segment reader's `_terms` is a `W3TermsReader`. Its `_tindex` (below) maps a key to a
+  `W3TermInfo`, and a term's postings are the info's `extent()` = (offset, length) bytes of
+  its `_postfile` (2.7.5 gives the length as a 1-tuple; its writer cannot inline postings in
+  the term info: `set_inline` is missing). Deleted documents are *not* filtered here: callers
+  keep the live ones (a snapshot knows them).
+- A key is looked up as `HashReader.ranges_for_key` does: `hashfn(key)`; `tables[hash & 255]`
+  is (position, slot count) of a hash table of `!Iq` slots (hash, record position; 0: empty),
+  probed linearly from slot `(hash >> 8) % count`. Files read without memory maps are a
+  `StructFile` over a `SubFile` (`_file`, the segment's open compound file, from `_offset`),
+  read here with `os.pread`.
 - Those bytes are `WHOOSH3_HEADER_MAGIC` then blocks, as `W3LeafMatcher` reads them: a signed
   big-endian int (the block's size after it, negative for the last block), a pickled tuple
   (postings, last id, max weight, compression, min and max length), then the block's data,
@@ -49,8 +54,9 @@ import io
 import os
 import pickle
 import struct
+import weakref
 import zlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
@@ -59,13 +65,15 @@ from whoosh.codec.base import Segment
 from whoosh.codec.whoosh3 import (
     LENGTHS_COLUMN,
     WHOOSH3_HEADER_MAGIC,
+    W3TermInfo,
     W3TermsReader,
     _lenfield,
 )
 from whoosh.columns import PickleColumn
 from whoosh.fields import Schema
+from whoosh.filedb.compound import SubFile
 from whoosh.index import Index
-from whoosh.reading import IndexReader, TermNotFound
+from whoosh.reading import IndexReader
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
@@ -81,6 +89,9 @@ _RECORD = struct.Struct("!ii")
 _FIELD_NUMBER = struct.Struct("!H")
 _DOC_FREQUENCY = struct.Struct("!I")
 _DOC_FREQUENCY_AT = 5  # after the flags byte and the weight float
+# A slot of the terms table's hash tables: the key's hash and its record's position (0: empty).
+_SLOT = struct.Struct("!Iq")
+_TERM_INFO_READ = 48  # bytes of a record's value read with its key (a `W3TermInfo`: 35)
 
 
 def term_postings(reader: IndexReader, fieldname: str, text: str) -> Postings:
@@ -93,17 +104,19 @@ def term_postings(reader: IndexReader, fieldname: str, text: str) -> Postings:
     docnums: list[np.ndarray] = []
     weights: list[np.ndarray] = []
     tbytes = reader.schema[fieldname].to_bytes(text)
-    for leaf, offset in reader.leaf_readers():
-        terms = leaf._terms
-        if not isinstance(terms, W3TermsReader):
-            raise TypeError(f"not a whoosh3 segment: {leaf!r}")
-        try:  # one look-up of the term per segment
-            start, length = terms.term_info(fieldname, tbytes).extent()
-        except TermNotFound:
+    keys: dict[int, tuple[bytes, int]] = {}  # the key and its hash, by field number
+    for terms, offset in _segments_of(reader):
+        number = terms.fields.get(fieldname)
+        if number is None:
             continue
-        if isinstance(length, tuple):  # 2.7.5 unpacks the length as a 1-tuple
-            (length,) = length
-        found = _read_postings(terms._postfile, start, length)
+        key = keys.get(number)
+        if key is None:
+            whole = _FIELD_NUMBER.pack(number) + tbytes
+            key = keys[number] = whole, terms.hash(whole)
+        extent = terms.extent(*key)  # one look-up of the term per segment
+        if extent is None:
+            continue
+        found = _read_postings(terms.postings, *extent)
         if found[0].size:
             docnums.append(found[0] + offset)
             weights.append(found[1])
@@ -112,6 +125,84 @@ def term_postings(reader: IndexReader, fieldname: str, text: str) -> Postings:
     if len(docnums) == 1:
         return docnums[0], weights[0]
     return np.concatenate(docnums), np.concatenate(weights)
+
+
+class _SegmentTerms:
+    """A segment's terms table, looked up the way `HashReader.ranges_for_key` does, with one
+    positioned read per run of slots instead of a seek and a read through three file layers
+    per slot: a term absent from a segment (most terms, in most of an archive's segments)
+    costs one read."""
+
+    SLOTS_READ = 8  # hash slots read at once: a miss at half load probes about 2.5
+
+    def __init__(self, terms: W3TermsReader) -> None:
+        table = terms._tindex
+        self.fields: dict[str, int] = terms._fieldmap
+        self.hash = table.hashfn
+        self.tables: list[tuple[int, int]] = table.tables  # 256 of (position, slots)
+        self.get = _positioned(table.dbfile)
+        self.postings = _positioned(terms._postfile)
+
+    def extent(self, key: bytes, keyhash: int) -> tuple[int, int] | None:
+        """(offset, length) of the postings of a term's key (field number, then its bytes)
+        in the segment, or None if it has none."""
+        start, slots = self.tables[keyhash & 255]
+        slot, left = (keyhash >> 8) % max(slots, 1), slots
+        while left:
+            count = min(self.SLOTS_READ, slots - slot, left)
+            data = self.get(start + slot * _SLOT.size, count * _SLOT.size)
+            for slothash, position in _SLOT.iter_unpack(data):
+                if not position:  # an empty slot ends the probe
+                    return None
+                if slothash == keyhash and (value := self._value(position, key)) is not None:
+                    return _extent(W3TermInfo.from_bytes(value).extent())
+            left -= count
+            slot = (slot + count) % slots
+        return None
+
+    def _value(self, position: int, key: bytes) -> bytes | None:
+        """The value of the record at `position` if its key is `key`."""
+        record = self.get(position, _RECORD.size + len(key) + _TERM_INFO_READ)
+        keylength, length = _RECORD.unpack_from(record)
+        start = _RECORD.size + keylength
+        if record[_RECORD.size : start] != key:
+            return None
+        value = record[start : start + length]
+        return value if len(value) == length else self.get(position + start, length)
+
+
+def _extent(extent: tuple) -> tuple[int, int]:
+    offset, length = extent
+    if isinstance(length, tuple):  # 2.7.5 unpacks the length as a 1-tuple
+        (length,) = length
+    return offset, length
+
+
+_SEGMENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _segments_of(reader: IndexReader) -> list[tuple[_SegmentTerms, int]]:
+    """The reader's segments' terms tables and docnum offsets, made once per reader."""
+    found = _SEGMENTS.get(reader)
+    if found is None:
+        found = []
+        for leaf, offset in reader.leaf_readers():
+            if not isinstance(leaf._terms, W3TermsReader):
+                raise TypeError(f"not a whoosh3 segment: {leaf!r}")
+            found.append((_SegmentTerms(leaf._terms), offset))
+        _SEGMENTS[reader] = found
+    return found
+
+
+def _positioned(dbfile) -> Callable[[int, int], bytes]:
+    """`dbfile.get` (bytes at a position), as one `os.pread` when the file is a part of a
+    segment's compound file opened without a memory map (`SubFile`): no seek, no shared file
+    position, three Python layers fewer."""
+    part = getattr(dbfile, "file", None)
+    if isinstance(part, SubFile) and hasattr(part._file, "fileno"):
+        descriptor, base = part._file.fileno(), part._offset
+        return lambda position, length: os.pread(descriptor, length, base + position)
+    return dbfile.get
 
 
 def doc_frequencies(leaf, fieldname: str) -> dict[bytes, int]:
@@ -178,11 +269,11 @@ def _column_lengths(column, doc_count: int) -> np.ndarray:
     return _BYTE_LENGTHS[codes]
 
 
-def _read_postings(postfile, offset: int, length: int) -> Postings:
+def _read_postings(get: Callable[[int, int], bytes], offset: int, length: int) -> Postings:
     """A segment's postings of one term, read in one piece and decoded block by block in
     memory (Whoosh's matcher makes tens of small reads per block and decodes ids one at a
     time); the blocks' delta-coded ids joined into one array."""
-    data = postfile.get(offset, length)
+    data = get(offset, length)
     if data[:4] != WHOOSH3_HEADER_MAGIC:
         raise ValueError(f"no postings at {offset}")
     stream, view = io.BytesIO(data), memoryview(data)
