@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
+from collections.abc import Sequence
 from functools import lru_cache
 
 from unidecode import unidecode
@@ -75,25 +77,53 @@ class _FoldTable(dict):
 _FOLD_TABLE = _FoldTable()
 
 
-def fold_with_offsets(text: str) -> tuple[str, list[int] | None]:
+def fold_with_offsets(text: str) -> tuple[str, Offsets | None]:
     """Fold `text` and map every folded character back to its offset in `text`.
 
     `offsets[i]` is the index in `text` of the character that produced folded character `i`,
     plus one closing entry, `len(text)`, so that slices map back. Offsets are None when every
-    character folds to exactly one (they are the identity). `str.translate` does the folding
-    at C speed; only the rare characters that fold to more or fewer ("œ", "…") are walked.
+    character folds to exactly one (they are the identity). `str.translate` folds at C speed,
+    and a regular expression finds the few characters that may fold to more or fewer than one
+    ("œ", "«", "…"): only those are looked at.
     """
     table = _FOLD_TABLE
     folded = text.translate(table)
-    uneven = "".join(char for char in set(text) if len(table[ord(char)]) != 1)
-    if not uneven:
-        return folded, None
-    offsets: list[int] = []
-    done = 0
-    for match in re.finditer(f"[{re.escape(uneven)}]", text):
-        index = match.start()
-        offsets.extend(range(done, index))
-        offsets.extend([index] * len(table[ord(text[index])]))
-        done = index + 1
-    offsets.extend(range(done, len(text) + 1))
-    return folded, offsets
+    lengths = ((m.start(), len(table[ord(m.group())])) for m in _unusual().finditer(text))
+    uneven = [(index, length) for index, length in lengths if length != 1]
+    return folded, Offsets(uneven, len(folded)) if uneven else None
+
+
+@lru_cache(maxsize=1)
+def _unusual() -> re.Pattern[str]:
+    """Any character but ASCII and the Latin letters, apostrophes and signs that fold to one."""
+    latin = (chr(code) for code in range(0x80, 0x250))
+    usual = "".join(char for char in latin if len(fold_char(char)) == 1) + APOSTROPHES
+    return re.compile(f"[^\\x00-\\x7f{re.escape(usual)}]")
+
+
+class Offsets(Sequence[int]):
+    """Offsets in a text of its folded characters, kept as the few characters that fold to
+    more or fewer than one (a French release has a few "«", "»" and "œ" in thousands), so
+    that an offset costs a binary search rather than a list as long as the text."""
+
+    def __init__(self, uneven: list[tuple[int, int]], size: int) -> None:
+        self.size = size + 1  # the closing entry
+        self.starts: list[int] = []  # where each of those characters' folding starts
+        self.at = [index for index, _ in uneven]
+        self.lengths = [length for _, length in uneven]
+        shift = 0
+        for index, length in uneven:
+            self.starts.append(index + shift)
+            shift += length - 1
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, i: int) -> int:  # type: ignore[override]
+        if not 0 <= i < self.size:
+            raise IndexError(i)
+        k = bisect_right(self.starts, i) - 1
+        if k < 0:
+            return i
+        start, at, length = self.starts[k], self.at[k], self.lengths[k]
+        return at if i < start + length else at + 1 + i - start - length
