@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from indexer.analysis.french import analyze, term_spans
+from indexer.search.highlight import _merge, matched_spans
 from indexer.search.request import parse_request
 from indexer.search.searching import search
 from tests.fixtures_web import select
@@ -52,3 +56,24 @@ def marked(index, q: str) -> list[str]:
 )
 def test_every_spelling_of_a_matched_word_is_marked(index, q: str, marks: list[str]) -> None:
     assert marked(index, q) == marks
+
+
+WORDS = [
+    "l'espace", "L’Espace", "spatial", "Spatiaux", "sous-marin", "marins", "N°2", "2024",
+    "d'Ariane", "ARIANE", "œuvre", "oeuvres", "Ørsted", "l'", "qu'elle", "«", "»", "Mars,",
+    "(Lune)", "lunaire", "…", "de", "et",
+]  # fmt: skip
+SEPARATORS = [" ", "  ", "\n", ". ", " ; ", "\u00a0", "-"]
+
+
+@given(
+    st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(SEPARATORS)), max_size=30),
+    st.sets(st.sampled_from(WORDS), min_size=1, max_size=3),
+)
+def test_the_words_marked_are_those_whose_term_is_wanted(
+    pieces: list[tuple[str, str]], wanted: set[str]
+) -> None:
+    text = "".join(word + separator for word, separator in pieces)
+    terms = frozenset(term for word in wanted for term in analyze(word))
+    expected = [(start, end) for start, end, term in term_spans(text) if term in terms]
+    assert matched_spans(text, terms) == _merge(expected)

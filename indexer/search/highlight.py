@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from html import escape
 from itertools import islice
+from typing import NamedTuple
 
 from indexer.analysis.french import term_spans
 from indexer.analysis.normalize import fold, fold_with_offsets
@@ -20,6 +21,9 @@ CONTEXT_CHARS = 60
 CANDIDATES = 500  # sentences holding a wanted word looked at for a limited set of spans
 _SPACES = re.compile(r"\s+")
 _STOPS = ("\n", ".", "!", "?", ";")
+# Where the analyzer may start a term: after no letter or digit, or where letters and digits
+# meet ("A320" is "a" and "320"; "N°2" folds to "ndeg2").
+_TOKEN_START = r"(?:(?<![^\W_])|(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_]))"
 
 
 def matched_spans(
@@ -34,61 +38,86 @@ def matched_spans(
 
     One regular expression over the folded text (`normalize.fold_with_offsets`: accents, case,
     ligatures and apostrophes as the analyzer folds them) finds, at C speed, the words that may
-    hold a wanted term; only their sentences are analysed. With a `limit`, only that many:
-    those holding the most different wanted words, among the first `CANDIDATES` sentences
-    (a snippet needs the richest passage, not every mark of a 20 MB release).
+    hold a wanted term; only they are analysed (their whole sentences when there are phrases,
+    whose words must be side by side). With a `limit`, only that many sentences: those holding
+    the most different wanted words, among the first `CANDIDATES` sentences (a snippet needs the
+    richest passage, not every mark of a 20 MB release).
     """
     spans = list(extra)
+    phrases = tuple(phrases)
     prefixes = {_prefix(term) for term in terms.union(*phrases)}
-    sentences = _candidate_sentences(text, prefixes)
+    sentences: Iterable[_Sentence] = _candidate_sentences(text, prefixes)
     if limit is not None:
         sentences = _richest(islice(sentences, CANDIDATES), limit)
-    for start, end, _ in sentences:
-        words = [(start + s, start + e, t) for s, e, t in term_spans(text[start:end])]
-        spans += [(s, e) for s, e, term in words if term in terms]
-        for phrase in phrases:
-            size = len(phrase)
-            spans += [
-                (words[i][0], words[i + size - 1][1])
-                for i in range(len(words) - size + 1)
-                if all(words[i + k][2] == phrase[k] for k in range(size))
-            ]
+    for sentence in sentences:
+        pieces = [sentence[:2]] if phrases else _words_at(text, sentence.words)
+        for start, end in pieces:
+            words = [(start + s, start + e, t) for s, e, t in term_spans(text[start:end])]
+            spans += [(s, e) for s, e, term in words if term in terms]
+            for phrase in phrases:
+                size = len(phrase)
+                spans += [
+                    (words[i][0], words[i + size - 1][1])
+                    for i in range(len(words) - size + 1)
+                    if all(words[i + k][2] == phrase[k] for k in range(size))
+                ]
     return _merge(spans)
 
 
-def _candidate_sentences(text: str, prefixes: set[str]) -> Iterator[tuple[int, int, set[str]]]:
-    """The sentences (start, end, the prefixes found in it) holding a word whose folded form
-    begins with a prefix."""
+class _Sentence(NamedTuple):
+    """A sentence holding words that begin with a wanted prefix."""
+
+    start: int
+    end: int
+    prefixes: set[str]  # the prefixes its words begin with
+    words: list[int]  # where those words (or their parts after an elision) begin
+
+
+def _candidate_sentences(text: str, prefixes: set[str]) -> Iterator[_Sentence]:
+    """The sentences holding a word whose folded form begins with one of `prefixes`."""
     if not prefixes:
         return
     folded, offsets = fold_with_offsets(text)
     pattern = "|".join(re.escape(p) for p in sorted(prefixes, key=len, reverse=True))
-    sentence: tuple[int, int, set[str]] | None = None
-    for match in re.finditer(rf"(?<![^\W_])(?:{pattern})", folded):
+    sentence: _Sentence | None = None
+    for match in re.finditer(rf"{_TOKEN_START}(?:{pattern})", folded):
         found, after = match.span()
         if offsets is not None:  # back to the text's own offsets
             found, after = offsets[found], offsets[after]
-        if sentence is not None and found < sentence[1]:
-            sentence[2].add(match.group())
+        if sentence is not None and found < sentence.end:
+            sentence.prefixes.add(match.group())
+            sentence.words.append(found)
             continue
         if sentence is not None:
             yield sentence
         start = max(text.rfind(stop, 0, found) for stop in _STOPS) + 1
         ends = [i for i in (text.find(stop, after) for stop in _STOPS) if i >= 0]
-        sentence = (start, min(ends) + 1 if ends else len(text), {match.group()})
+        sentence = _Sentence(start, min(ends) + 1 if ends else len(text), {match.group()}, [found])
     if sentence is not None:
         yield sentence
 
 
-def _richest(
-    sentences: Iterable[tuple[int, int, set[str]]], limit: int
-) -> list[tuple[int, int, set[str]]]:
+def _words_at(text: str, positions: Iterable[int]) -> list[Span]:
+    """The runs of text between white space that hold these positions, each once: a written
+    word never spans white space, so its terms are the same read alone as in its sentence."""
+    runs: dict[int, int] = {}
+    for position in positions:
+        start = position
+        while start and not text[start - 1].isspace():
+            start -= 1
+        if start not in runs:
+            space = _SPACES.search(text, position)
+            runs[start] = space.start() if space else len(text)
+    return list(runs.items())
+
+
+def _richest(sentences: Iterable[_Sentence], limit: int) -> list[_Sentence]:
     """The `limit` sentences holding the most different prefixes (the first ones among
     equals), in text order."""
     found = list(sentences)
     if len(found) <= limit:
         return found
-    ranked = sorted(range(len(found)), key=lambda i: (-len(found[i][2]), i))
+    ranked = sorted(range(len(found)), key=lambda i: (-len(found[i].prefixes), i))
     return [found[i] for i in sorted(ranked[:limit])]
 
 
