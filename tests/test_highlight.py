@@ -61,7 +61,7 @@ def test_every_spelling_of_a_matched_word_is_marked(index, q: str, marks: list[s
 WORDS = [
     "l'espace", "L’Espace", "spatial", "Spatiaux", "sous-marin", "marins", "N°2", "2024",
     "d'Ariane", "ARIANE", "œuvre", "oeuvres", "Ørsted", "l'", "qu'elle", "«", "»", "Mars,",
-    "(Lune)", "lunaire", "…", "de", "et",
+    "(Lune)", "lunaire", "…", "de", "et", "A320", "320", "Sentinel-2A", "2A", "xa32", "a3",
 ]  # fmt: skip
 SEPARATORS = [" ", "  ", "\n", ". ", " ; ", "\u00a0", "-"]
 
