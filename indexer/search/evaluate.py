@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from itertools import islice, pairwise
 
 import numpy as np
@@ -99,6 +99,20 @@ class Postings:
 def evaluate(q: query.Query, postings: Postings, searcher) -> Scores:
     """The documents a query matches, with their scores."""
     return as_scores(_evaluate(q, postings, searcher))
+
+
+def best(scores: Scores, docnums: Collection[int], count: int) -> list[int]:
+    """The `count` of `docnums` that score highest, in order, the lower docnum first between
+    equal scores: `heapq.nlargest` keyed by (score, -docnum), as arrays (a Python key per
+    match cost 1.7 ms for the 3,000 matches of a three-word query at 20,000 releases)."""
+    if count <= 0 or not docnums:
+        return []
+    found = np.fromiter(docnums, dtype=np.int64, count=len(docnums))
+    values = np.fromiter(map(scores.__getitem__, found.tolist()), dtype=np.float64)
+    if count < found.size:  # those at or above the count-th highest score, ties included
+        keep = values >= np.partition(values, found.size - count)[found.size - count]
+        found, values = found[keep], values[keep]
+    return found[np.lexsort((found, -values))[:count]].tolist()
 
 
 def as_scores(hits: Hits) -> Scores:

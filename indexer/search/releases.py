@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import heapq
 from pathlib import Path
 from typing import Any
 
 from whoosh import query
 
 from indexer.release import release_summary
-from indexer.search.evaluate import evaluate
+from indexer.search.evaluate import best, evaluate
 from indexer.search.highlight import highlight
 from indexer.search.marker import Marker
 from indexer.search.querying import parse_query
@@ -101,4 +100,4 @@ def _similar(
     q = query.Or([query.Term("body", word) for word, _ in words])
     scores = evaluate(q, snapshot.postings, searcher)
     candidates = [d for d in visible.only(scores) if d != docnum]
-    return heapq.nlargest(SIMILAR, candidates, key=lambda d: (scores[d], -d))
+    return best(scores, candidates, SIMILAR)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import heapq
 import time
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from whoosh.searching import Searcher
 from indexer.analysis.synonyms import NO_SYNONYMS, Synonyms
 from indexer.reading.gazetteer import AGENCY, MISSION, Gazetteer
 from indexer.release import release_summary
-from indexer.search.evaluate import evaluate
+from indexer.search.evaluate import best, evaluate
 from indexer.search.facets import filter_and_count
 from indexer.search.highlight import snippet
 from indexer.search.marker import Marker
@@ -252,15 +251,14 @@ def _rank(
     wanted = first + request.per_page
     if request.sort == "relevance" and not isinstance(match.query, query.Every):
         scores = match.scores
-        best = heapq.nlargest(wanted, match.docnums, key=lambda d: (scores[d], -d))
-        return [(docnum, round(scores[docnum], 4)) for docnum in best[first:]]
+        return [(d, round(scores[d], 4)) for d in best(scores, match.docnums, wanted)[first:]]
     tables = snapshot.tables
     order = tables.oldest_first if request.sort == "date" else tables.newest_first
     if len(match.docnums) * DENSE >= len(order):  # the first ones come soon: walk the order
-        best = list(islice(_members(order, match.docnums), wanted))
+        listed = list(islice(_members(order, match.docnums), wanted))
     else:  # a mask over the whole order costs less than walking far
-        best = order[tables.facets.within(match.docnums)[order]][:wanted].tolist()
-    return [(docnum, None) for docnum in best[first:]]
+        listed = order[tables.facets.within(match.docnums)[order]][:wanted].tolist()
+    return [(docnum, None) for docnum in listed[first:]]
 
 
 def _members(order: np.ndarray, docnums: Collection[int]) -> Iterator[int]:
