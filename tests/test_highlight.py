@@ -77,3 +77,9 @@ def test_the_words_marked_are_those_whose_term_is_wanted(
     terms = frozenset(term for word in wanted for term in analyze(word))
     expected = [(start, end) for start, end, term in term_spans(text) if term in terms]
     assert matched_spans(text, terms) == _merge(expected)
+
+
+@pytest.mark.parametrize(("words", "marks"), [([], []), (["lune"], [(3, 7)])])
+def test_an_empty_term_marks_nothing_of_its_own(words: list[str], marks: list[tuple]) -> None:
+    terms = frozenset(["", *(term for word in words for term in analyze(word))])
+    assert matched_spans("La Lune, de nouveau.", terms) == marks

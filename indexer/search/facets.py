@@ -17,7 +17,7 @@ from indexer.analysis.normalize import fold
 class Facet:
     """One facet: its names, how a selected value is compared and how its values are ordered.
 
-    `name` is the facet's key in responses, its URL parameter and its field of `Row`;
+    `name` is the facet's key in responses, in `Tables.facets` and its URL parameter;
     `selected` names the `SearchRequest` field holding its selected values; `label` is its
     French heading on pages.
     """

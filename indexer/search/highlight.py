@@ -42,7 +42,7 @@ def matched_spans(
     """
     spans = list(extra)
     phrases = tuple(phrases)
-    prefixes = {_prefix(term) for term in terms.union(*phrases)}
+    prefixes = {_prefix(term) for term in terms.union(*phrases) if term}
     sentences: Iterable[_Sentence] = _candidate_sentences(text, prefixes)
     if limit is not None:
         sentences = _richest(islice(sentences, CANDIDATES), limit)
