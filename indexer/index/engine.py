@@ -104,15 +104,15 @@ def term_postings(reader: IndexReader, fieldname: str, text: str) -> Postings:
     docnums: list[np.ndarray] = []
     weights: list[np.ndarray] = []
     tbytes = reader.schema[fieldname].to_bytes(text)
-    keys: dict[int, tuple[bytes, int]] = {}  # the key and its hash, by field number
+    keys: dict[tuple, tuple[bytes, int]] = {}  # the key and its hash, by field number and hash
     for terms, offset in _segments_of(reader):
         number = terms.fields.get(fieldname)
         if number is None:
             continue
-        key = keys.get(number)
+        key = keys.get((number, terms.hash))
         if key is None:
             whole = _FIELD_NUMBER.pack(number) + tbytes
-            key = keys[number] = whole, terms.hash(whole)
+            key = keys[number, terms.hash] = whole, terms.hash(whole)
         extent = terms.extent(*key)  # one look-up of the term per segment
         if extent is None:
             continue
