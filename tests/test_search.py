@@ -6,9 +6,10 @@ import pytest
 
 from indexer.index.indexing import update_index
 from indexer.index.store import IndexStore
+from indexer.search import searching
 from indexer.search.request import BadRequest, parse_request
 from indexer.search.searching import search
-from indexer.search.snapshot import SearchIndex
+from indexer.search.snapshot import MATCH_CACHE, SearchIndex
 from tests.seed import CHINA_2020, ISEF_2018, MOON_UNDATED, NEWEST_FIRST, RUSSIA_2018, RUSSIA_2019
 
 
@@ -385,6 +386,26 @@ def test_a_search_sees_a_new_commit_not_a_cached_answer(make_corpus, index_dir) 
     (corpus / "b.txt").write_text("Autre titre\n\nUlysse encore.", "utf-8")
     update_index(corpus, store)
     assert set(ids(index, "Ulysse")) == {"a", "b"}
+
+
+def test_the_listing_of_every_release_outlasts_other_searches(
+    make_corpus, open_index, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The home page's listing is counted once per commit, however many searches come between
+    its pages (the match cache used to drop it for the next search)."""
+    words = [f"mot{n}" for n in range(MATCH_CACHE + 3)]
+    corpus = make_corpus({f"{w}.txt": f"Titre {w}\n\nLe {w} de la sonde." for w in words})
+    index = open_index(corpus)
+    matched: list[str] = []
+    real = searching._match
+    monkeypatch.setattr(searching, "_match", lambda c, r: matched.append(r.q) or real(c, r))
+    first = search(index, parse_request())
+    for word in words:
+        assert search(index, parse_request(q=word))["total"] == 1
+    second = search(index, parse_request(page=2, per_page=5, sort="date"))
+    assert matched.count("") == 1
+    assert (second["total"], second["facets"]) == (first["total"], first["facets"])
+    assert len(second["results"]) == 5
 
 
 @pytest.mark.parametrize(

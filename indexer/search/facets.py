@@ -7,7 +7,7 @@ Values within one facet are alternatives (ESA or NASA); different facets combine
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence, Set
 
 import numpy as np
 
@@ -152,7 +152,7 @@ class FacetIndex:
 
     def filter_and_count(
         self, docnums: Collection[int], selections: Mapping[str, frozenset[str]]
-    ) -> tuple[set[int], dict[str, dict[str, int]]]:
+    ) -> tuple[Set[int], dict[str, dict[str, int]]]:
         """The documents that pass every selection, and each facet's counts over the
         documents that pass the *other* facets' selections."""
         selected = [f.name for f in FACETS if selections.get(f.name)]
@@ -168,14 +168,14 @@ class FacetIndex:
                     base &= found
             counts[facet.name] = self._count(facet.name, base)
         if not having:
-            return set(docnums), counts
+            return docnums if isinstance(docnums, Set) else set(docnums), counts
         for found in having.values():
             mask &= found
         return set(np.flatnonzero(mask).tolist()), counts
 
     def _filter_and_count_few(
         self, matches: np.ndarray, selections: Mapping[str, frozenset[str]], selected: list[str]
-    ) -> tuple[set[int], dict[str, dict[str, int]]]:
+    ) -> tuple[Set[int], dict[str, dict[str, int]]]:
         passing = {}
         for name in selected:
             pairs = self._pairs[name]
@@ -206,7 +206,7 @@ def filter_and_count(
     labels: Mapping[str, str],
     docnums: Collection[int],
     selections: Mapping[str, frozenset[str]],
-) -> tuple[set[int], dict[str, list[dict[str, object]]]]:
+) -> tuple[Set[int], dict[str, list[dict[str, object]]]]:
     """The documents that pass every selection, and each facet's counts, ordered and labelled.
 
     `selections` maps a facet name to the keys (folded values) selected in it.

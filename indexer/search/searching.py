@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Set
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -67,7 +67,7 @@ class _Context:
 @dataclass
 class _Match:
     query: query.Query
-    docnums: set[int]
+    docnums: Set[int]
     facets: dict[str, list[dict[str, object]]]
     scores: dict[int, float]
     suggestion: str | None = None
@@ -149,6 +149,12 @@ def _cached_match(context: _Context, request: SearchRequest) -> _Match:
     Keyed by what the caller sees: a search cached before an embargo ended is not reused after;
     and by the synonyms in force when it ran.
     """
+    if _lists_everything(request):  # the listing of every release: a slot of its own
+        listings = context.snapshot.listings
+        match = listings.get(context.visible.key)
+        if match is None:
+            match = listings[context.visible.key] = _match(context, request)
+        return match
     key = (
         dataclasses.replace(request, sort="", page=0, per_page=0),
         context.visible.key,
@@ -159,6 +165,13 @@ def _cached_match(context: _Context, request: SearchRequest) -> _Match:
         match = _match(context, request)
         context.snapshot.matches.put(key, match)
     return match
+
+
+def _lists_everything(request: SearchRequest) -> bool:
+    """Whether a request asks for every visible release (the home page's listing, in any
+    order and page)."""
+    filters = (request.agencies, request.missions, request.years)
+    return not (request.q or any(filters) or request.date_from or request.date_to)
 
 
 def _match(context: _Context, request: SearchRequest) -> _Match:

@@ -6,7 +6,7 @@ import contextlib
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from functools import cached_property
 from pathlib import Path
 
@@ -70,6 +70,11 @@ class Snapshot:
         self.matches = LruCache(
             MATCH_CACHE, lambda match: 1 + len(match.docnums), MATCH_CACHE_MATCHES
         )
+        # The listing of every visible release (the empty search), by visibility key, out of
+        # `matches`: its matches are the visibility's own set, so it weighs nothing of its
+        # own, and at 100,000 releases it filled `matches` alone and was pushed out by the
+        # next search (every page of the home listing then counted its facets again, 45 ms).
+        self.listings: dict[Hashable, object] = {}
         self._vocabulary = _vocabulary(previous, saved, self.tables.segments, reader.leaf_readers())
 
     @cached_property
