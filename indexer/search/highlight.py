@@ -47,7 +47,7 @@ def matched_spans(
     if limit is not None:
         sentences = _richest(islice(sentences, CANDIDATES), limit)
     for sentence in sentences:
-        pieces = [sentence[:2]] if phrases else _words_at(text, sentence.words)
+        pieces = [(sentence.start, sentence.end)] if phrases else _words_at(text, sentence.words)
         for start, end in pieces:
             words = [(start + s, start + e, t) for s, e, t in term_spans(text[start:end])]
             spans += [(s, e) for s, e, term in words if term in terms]
@@ -115,15 +115,7 @@ def _term_starts(prefix: re.Pattern[str], folded: str) -> Iterator[re.Match[str]
 def _words_at(text: str, positions: Iterable[int]) -> list[Span]:
     """The runs of text between white space that hold these positions, each once: a written
     word never spans white space, so its terms are the same read alone as in its sentence."""
-    runs: dict[int, int] = {}
-    for position in positions:
-        start = position
-        while start and not text[start - 1].isspace():
-            start -= 1
-        if start not in runs:
-            space = _SPACES.search(text, position)
-            runs[start] = space.start() if space else len(text)
-    return list(runs.items())
+    return list(dict(_to_word_bounds(text, position, position) for position in positions).items())
 
 
 def _richest(sentences: Iterable[_Sentence], limit: int) -> list[_Sentence]:
