@@ -14,6 +14,7 @@ It is built from Whoosh parser plugins: an ``EntityPlugin`` tags gazetteer names
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 
 from whoosh import query
 from whoosh.qparser import QueryParser, plugins, syntax
@@ -157,16 +158,21 @@ class PrefixNode(syntax.SyntaxNode):
     has_fieldname = False
     has_boost = False
 
-    def __init__(self, node: syntax.SyntaxNode, words: list[str], fields) -> None:
+    def __init__(
+        self, node: syntax.SyntaxNode, words: list[str], fields, plugin: LastWordPlugin
+    ) -> None:
         self.node = node
         self.words = words
         self.fields = fields  # (fieldname, boost) of the word as the parser placed it
+        self.plugin = plugin  # which says whether the word stands for its completions
         self.startchar, self.endchar = node.startchar, node.endchar
 
     def r(self) -> str:
         return f"PrefixNode {self.node!r} {self.words!r}"
 
     def query(self, parser):
+        if not self.plugin.completing:
+            return self.node.query(parser)
         longer = [
             parser.term_query(fieldname, word, parser.termclass, boost=boost)
             for word in self.words
@@ -186,6 +192,8 @@ class LastWordPlugin(plugins.Plugin):
     def __init__(self, vocabulary: Vocabulary, end: int) -> None:
         self.vocabulary = vocabulary
         self.end = end
+        self.expanded = False  # whether the parse found completions of the last word
+        self.completing = True  # whether the query made of that parse has them
 
     def filters(self, parser):
         return [(self.do_prefix, 120)]  # after MultifieldPlugin copied words per field (110)
@@ -209,7 +217,8 @@ class LastWordPlugin(plugins.Plugin):
         words = [w.form for w in found if w.form != tokens[0]][:PREFIX_EXPANSIONS]
         if not words:
             return node
-        return PrefixNode(node, words, [(n.fieldname, n.boost) for n in copies])
+        self.expanded = True
+        return PrefixNode(node, words, [(n.fieldname, n.boost) for n in copies], self)
 
 
 def _is_word(node: syntax.SyntaxNode) -> bool:
@@ -274,6 +283,14 @@ def make_plain_parser(schema, *, any_word: bool = False) -> QueryParser:
     )
 
 
+class Parsed(NamedTuple):
+    """A user's query as typed, and with its last word also standing for the words it begins
+    (the same query when it begins none, or when no vocabulary was given)."""
+
+    typed: query.Query
+    longer: query.Query
+
+
 def parse_query(
     text: str,
     schema,
@@ -282,10 +299,11 @@ def parse_query(
     any_word: bool = False,
     vocabulary: Vocabulary | None = None,
     synonyms: Synonyms | None = None,
-) -> query.Query:
+) -> Parsed:
     """Parse a user's query; malformed syntax is searched as plain words, never an error.
 
-    With a `vocabulary`, the last word also matches the indexed words it begins (prefix search);
+    With a `vocabulary`, the last word also matches the indexed words it begins (prefix search):
+    the string is tagged and filtered once, and both queries are made of that one parse.
     `synonyms` add their alternatives to the entries the query holds.
     """
     typed = text
@@ -294,13 +312,24 @@ def parse_query(
     prefix = LastWordPlugin(vocabulary, len(text)) if vocabulary is not None else None
     try:
         parser = make_parser(schema, gazetteer, any_word=any_word, prefix=prefix)
-        parsed = parser.parse(text)
-        parsed = parsed.accept(_EntityResolver(gazetteer))
-        if not _has_error(parsed):
-            return parsed
+        nodes = parser.process(text)
+        resolver = _EntityResolver(gazetteer)
+        longer = as_typed = _query(nodes, parser, resolver)
+        if prefix is not None and prefix.expanded:
+            prefix.completing = False
+            as_typed = _query(nodes, parser, resolver)
+        if not _has_error(longer):
+            return Parsed(as_typed, longer)
     except Exception:  # Whoosh's parser has corner cases of its own: read it as words instead
         log.debug("query %r parsed as plain words", text, exc_info=True)
-    return make_plain_parser(schema, any_word=any_word).parse(_words_only(typed))
+    plain = make_plain_parser(schema, any_word=any_word).parse(_words_only(typed))
+    return Parsed(plain, plain)
+
+
+def _query(nodes: syntax.GroupNode, parser: QueryParser, resolver: _EntityResolver) -> query.Query:
+    """The query of a parse's syntax nodes, as `QueryParser.parse` makes it, with the
+    agencies and missions typed after their field name resolved."""
+    return (nodes.query(parser) or query.NullQuery).normalize().accept(resolver)
 
 
 class _EntityResolver:

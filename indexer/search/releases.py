@@ -60,7 +60,7 @@ def highlighted_text(index: SearchIndex, text: str, q: str) -> str:
     vocabulary = snapshot.vocabulary if typing else None
     parsed = parse_query(
         q, snapshot.schema, snapshot.gazetteer, vocabulary=vocabulary, synonyms=index.synonyms()
-    )
+    ).longer
     with snapshot.reading() as searcher:
         marker = Marker.for_query(snapshot, searcher, parsed)
     return highlight(text, marker.spans(text))

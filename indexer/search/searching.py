@@ -185,20 +185,14 @@ def _match(context: _Context, request: SearchRequest) -> _Match:
         return visible.only(evaluate(q, snapshot.postings, context.searcher))
 
     def attempt(text: str, any_word: bool = False, prefix: bool = False) -> _Match:
-        q = parse_query(text, schema, gazetteer, any_word=any_word, synonyms=synonyms)
+        vocabulary = snapshot.vocabulary if prefix else None
+        q, longer = parse_query(
+            text, schema, gazetteer, any_word=any_word, vocabulary=vocabulary, synonyms=synonyms
+        )
         scores = scored(q)
-        if prefix:
-            longer = parse_query(
-                text,
-                schema,
-                gazetteer,
-                any_word=any_word,
-                vocabulary=snapshot.vocabulary,
-                synonyms=synonyms,
-            )
-            if longer != q:
-                scores = _whole_words_first(scores, scored(longer))
-                q = longer
+        if longer != q:
+            scores = _whole_words_first(scores, scored(longer))
+            q = longer
         return _filtered(context, q, scores, request)
 
     match = attempt(request.q, prefix=request.prefix)
