@@ -87,7 +87,13 @@ def fold_with_offsets(text: str) -> tuple[str, Offsets | None]:
     """
     if text.isascii():
         return text.lower(), None
-    folded, uneven = _fold_long(text)
+    if len(text) < LONG_TEXT:
+        table = _FOLD_TABLE
+        folded = text.translate(table)
+        lengths = ((i, len(table[ord(c)])) for i, c in enumerate(text) if not c.isascii())
+        uneven = [(index, length) for index, length in lengths if length != 1]
+    else:
+        folded, uneven = _fold_long(text)
     return folded, Offsets(uneven, len(folded)) if uneven else None
 
 
@@ -125,7 +131,7 @@ def _fold_long(text: str) -> tuple[str, list[tuple[int, int]]]:
 # (’ “ ” – … and the narrow no-break space of French typography).
 _TABLE_RANGES = (range(0x250), range(0x2000, 0x2070))
 _ODD = 0xFF  # in that table: folds to more or fewer than one character (every fold is ASCII)
-LONG_TEXT = 256  # from this length `fold` works on arrays; shorter, `str.translate` costs less
+LONG_TEXT = 256  # from this length folding works on arrays; shorter, `str.translate` costs less
 
 
 @lru_cache(maxsize=1)
