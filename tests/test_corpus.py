@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from indexer import children
 from indexer.index.indexing import update_index
 from indexer.index.store import IndexStore
+from indexer.reading import corpus as corpus_module
 from indexer.reading.corpus import scan_corpus, split_suffix
 from indexer.search.releases import source_file
 from indexer.search.request import parse_request
@@ -17,6 +19,7 @@ from indexer.search.searching import search
 from indexer.search.snapshot import SearchIndex
 from tests.corpus_factory import short_release, write_releases
 
+fork = children._fork
 SECRET = "zqsecretx"  # a word only the files outside the corpus contain
 HOSTILE_NAMES = ['"><svg onload=alert(1)>', "a'b\"c<d>e&f", "a..b", "espace et accent é"]
 
@@ -82,3 +85,27 @@ def test_a_scan_leaves_the_cycle_collector_as_it_found_it(corpus: Path, enabled:
     finally:
         (gc.enable if was else gc.disable)()
     assert "inside" in found
+
+
+@pytest.mark.parametrize(
+    "names",
+    [
+        # The middle falls between two files of one id ("a"): the cut must move past them.
+        ["a.md", "a.n.txt", "a.txt", "b.md"],
+        ["a.md", "b.md", "c.odp", "d.txt", "sub/e.md", "sub/e.txt", "sub/f.md", "sub/deeper/g.md"],
+    ],
+)
+def test_a_scan_on_two_cores_finds_what_one_finds(tmp_path: Path, monkeypatch, names) -> None:
+    corpus = tmp_path / "corpus"
+    for number, name in enumerate(names):
+        (corpus / name).parent.mkdir(parents=True, exist_ok=True)
+        (corpus / name).write_text(short_release(number), "utf-8")
+    alone = scan_corpus(corpus)
+    forks = []
+    monkeypatch.setattr(children, "_fork", lambda *args: forks.append(1) or fork(*args))
+    monkeypatch.setattr(corpus_module, "PARALLEL_FROM", 2)
+    together = scan_corpus(corpus)
+    assert forks == [1]
+    assert list(together[0].items()) == list(alone[0].items())
+    assert together[1] == alone[1]
+    assert len(alone[1]) == len(names) - len(alone[0])  # same ids and unsupported: skipped

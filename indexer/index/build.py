@@ -14,7 +14,6 @@ past either is skipped with its reason.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import pickle
 import resource
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from pathlib import Path
 
+from indexer.children import die_with_parent
 from indexer.index.schema import build_schema
 from indexer.reading.corpus import CorpusFile, Skipped
 from indexer.reading.gazetteer import Gazetteer
@@ -39,7 +39,6 @@ BATCH = 250  # the smallest of the batches after the first
 MAX_BATCH = 2_000  # the largest: the last batch is the time one worker may wait for another
 GROWTH = 4  # a batch is a GROWTH-th of the files done before it
 SCRATCH = ".build"  # hidden: Whoosh's clean-up of the generation does not look inside
-PR_SET_PDEATHSIG = 1
 
 Committed = Callable[[int, int], None]
 
@@ -163,7 +162,7 @@ class _Worker:
 
     Started as a new interpreter (`python -m indexer.index.build`) with no file descriptor but its
     three standard streams: the parent's writer lock (an flock, which a fork would share)
-    cannot reach it. It dies with the parent (`_die_with_parent`), and ends on its own when
+    cannot reach it. It dies with the parent (`indexer.children`), and ends on its own when
     its stdin reads end-of-file, which is what the parent's death gives it too.
     """
 
@@ -224,7 +223,7 @@ def _work() -> None:
     jobs, results = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # a stray print must not corrupt the results stream
     scratch, gazetteer, parent = pickle.load(jobs)
-    _die_with_parent(parent)
+    die_with_parent(parent)
     _limit_memory()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     while True:
@@ -292,16 +291,6 @@ def file_budget() -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_PROF, 0)
         signal.signal(signal.SIGPROF, previous)
-
-
-def _die_with_parent(parent: int) -> None:
-    """Ask the kernel to kill this process when its parent goes, and go now if it went
-    already (before the request was made)."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:
-        os._exit(1)
 
 
 def _limit_memory() -> None:
