@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import threading
+import warnings
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -51,7 +52,9 @@ def on_two_cores(
 
 
 def _may_fork() -> bool:
-    return hasattr(os, "fork") and threading.active_count() == 1 and (os.cpu_count() or 1) > 1
+    """Whether a child would run beside this process, and safely: no other Python thread."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return hasattr(os, "fork") and (cores or 1) > 1 and threading.active_count() == 1
 
 
 def _fork(
@@ -64,7 +67,11 @@ def _fork(
         return None
     parent = os.getpid()
     try:
-        pid = os.fork()
+        with warnings.catch_warnings():
+            # Python 3.12 warns of a fork beside any thread, numpy's BLAS pool included: the
+            # child only stats and pickles, and no other Python thread runs (`_may_fork`).
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
     except OSError:
         os.close(read)
         os.close(write)

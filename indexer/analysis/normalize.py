@@ -102,9 +102,9 @@ def _fold_long(text: str) -> tuple[str, list[tuple[int, int]]]:
     (its index in `text`, its folded length).
 
     `str.translate` looks every character of a French text up in a dict (its fast path is for
-    ASCII only): 150 µs for a release's body. Here every character of the table's range that
-    folds to one is one array look-up, and only the others ("«", "œ", "…", or past the
-    range) are folded one by one: 15 µs.
+    ASCII only). Here every character of the table's range that folds to one is one array
+    look-up, and only the others ("«", "œ", "…", or past the range) are folded one by one: a
+    release's body in a tenth of the time.
     """
     np = _numpy()
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
