@@ -86,6 +86,18 @@ def watched(seed_corpus: Path, index_dir: Path) -> Iterator[Watched]:
         yield Watched(seed_corpus, SearchIndex(store, seed_corpus), updates)
 
 
+@pytest.fixture
+def watched_through_a_link(seed_corpus: Path, index_dir: Path, tmp_path: Path) -> Iterator[Watched]:
+    """The corpus named by a link to its folder, as `~/communiques` may be."""
+    link = tmp_path / "lien"
+    link.symlink_to(seed_corpus, target_is_directory=True)
+    store = IndexStore(index_dir)
+    update_index(link, store)
+    updates = Updates()
+    with CorpusWatcher(link, store, on_update=updates):
+        yield Watched(link, SearchIndex(store, link), updates)
+
+
 def test_a_new_file_becomes_searchable(watched: Watched) -> None:
     # How fast is measured by `make bench` (watcher write -> searchable), never asserted here.
     watched.write("nouveau.txt", release("Lancement de Zorglub", "Le satellite zorglub décolle."))
@@ -95,6 +107,14 @@ def test_a_new_file_becomes_searchable(watched: Watched) -> None:
 def test_a_file_in_a_new_subfolder_is_indexed(watched: Watched) -> None:
     watched.write("2024/mars/note.md", release("# Note Quasar", "Le projet quasar avance."))
     watched.wait_for_ids("quasar", {"2024/mars/note"})
+
+
+def test_a_corpus_named_through_a_link_is_watched(watched_through_a_link: Watched) -> None:
+    watched = watched_through_a_link
+    watched.write("2024/nouveau.txt", release("Lancement de Zorglub", "Le zorglub décolle."))
+    watched.wait_for_ids("zorglub", {"2024/nouveau"})
+    (watched.corpus / "2024/nouveau.txt").unlink()
+    watched.wait_for_ids("zorglub", set())
 
 
 def test_a_changed_file_is_reindexed(watched: Watched) -> None:

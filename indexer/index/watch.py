@@ -170,6 +170,11 @@ class CorpusWatcher:
             return False  # a move's other end, outside the corpus
         return not any(part.startswith(".") for part in relative.parts)
 
+    def _as_named(self, paths: Iterable[str]) -> list[Path]:
+        """Changed paths under the corpus as its user named it: events come under the folder
+        the links lead to (`_root`), and the indexer finds a release's id from the former."""
+        return sorted(self.corpus / Path(path).relative_to(self._root) for path in paths)
+
     def notify(self, paths: Iterable[str] | None = None) -> None:
         """Record a change at `paths` (None: anywhere, rescan); indexed once the burst settles."""
         with self._changed:
@@ -233,7 +238,7 @@ class CorpusWatcher:
             return
         try:
             summary = update_index(
-                self.corpus, self.store, paths=None if paths is None else sorted(map(Path, paths))
+                self.corpus, self.store, paths=None if paths is None else self._as_named(paths)
             )
         except IndexBusy as exc:
             # Another writer may have scanned the corpus before this change: try again.
