@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from indexer import children
 from indexer.children import on_two_cores
 
 
@@ -21,12 +22,20 @@ def run(here=(1, 2), there=(3, 4)):
     return on_two_cores(report, list(here), list(there), pickle.dumps, pickle.loads)
 
 
+@pytest.fixture
+def may_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fork is allowed even if an earlier test of the session left a thread behind."""
+    monkeypatch.setattr(children, "_may_fork", lambda: True)
+
+
+@pytest.mark.usefixtures("may_fork")
 def test_the_second_half_is_done_by_a_child_and_comes_back_whole() -> None:
     (first_pid, first, _), (second_pid, second, _) = run()
     assert (first, second) == ([2, 4], [6, 8])
     assert first_pid == os.getpid() != second_pid
 
 
+@pytest.mark.usefixtures("may_fork")
 def test_the_child_keeps_no_file_of_the_parents_open(tmp_path: Path) -> None:
     """Not the writer lock above all: an `flock` held by a fork's copy outlives its holder."""
     held = os.open(tmp_path, os.O_RDONLY)  # stands for the lock file's descriptor
@@ -49,6 +58,8 @@ def _fails_in_the_child(result) -> bytes:
 @pytest.mark.parametrize("broken", ["fork", "child", "thread"])
 def test_without_a_child_both_halves_are_done_here(broken: str, monkeypatch) -> None:
     encode = _fails_in_the_child if broken == "child" else pickle.dumps
+    if broken != "thread":
+        monkeypatch.setattr(children, "_may_fork", lambda: True)
     if broken == "fork":
         monkeypatch.setattr(os, "fork", _fork_fails)
     release = threading.Event()

@@ -103,6 +103,7 @@ def test_a_scan_on_two_cores_finds_what_one_finds(tmp_path: Path, monkeypatch, n
     alone = scan_corpus(corpus)
     forks = []
     monkeypatch.setattr(children, "_fork", lambda *args: forks.append(1) or fork(*args))
+    monkeypatch.setattr(children, "_may_fork", lambda: True)  # whatever threads linger
     monkeypatch.setattr(corpus_module, "PARALLEL_FROM", 2)
     together = scan_corpus(corpus)
     assert forks == [1]
