@@ -19,7 +19,6 @@ from indexer.search.searching import search
 from indexer.search.snapshot import SearchIndex
 from tests.corpus_factory import short_release, write_releases
 
-fork = children._fork
 SECRET = "zqsecretx"  # a word only the files outside the corpus contain
 HOSTILE_NAMES = ['"><svg onload=alert(1)>', "a'b\"c<d>e&f", "a..b", "espace et accent é"]
 
@@ -101,7 +100,7 @@ def test_a_scan_on_two_cores_finds_what_one_finds(tmp_path: Path, monkeypatch, n
         (corpus / name).parent.mkdir(parents=True, exist_ok=True)
         (corpus / name).write_text(short_release(number), "utf-8")
     alone = scan_corpus(corpus)
-    forks = []
+    forks, fork = [], children._fork
     monkeypatch.setattr(children, "_fork", lambda *args: forks.append(1) or fork(*args))
     monkeypatch.setattr(children, "_may_fork", lambda: True)  # whatever threads linger
     monkeypatch.setattr(corpus_module, "PARALLEL_FROM", 2)
