@@ -17,6 +17,7 @@ from indexer.index.engine import (
     doc_frequencies,
     field_lengths,
     pickled_column,
+    term_filters,
     term_postings,
     write_segment,
 )
@@ -113,6 +114,32 @@ def test_every_block_of_every_segment_is_read(reader: IndexReader) -> None:
     docnums, _ = term_postings(reader, "body", "lune")
     assert reader.doc_count_all() > 3 * BLOCK  # so several blocks per segment
     assert docnums.tolist() == list(range(reader.doc_count_all()))  # deleted ones included
+
+
+def test_a_term_filter_holds_a_bit_per_key_at_most(reader: IndexReader) -> None:
+    filters = term_filters(reader, {})
+    leaves = [leaf for leaf, _ in reader.leaf_readers()]
+    assert list(filters) == [leaf.segment().segment_id() for leaf in leaves]
+    for leaf in leaves:
+        keys = sum(len(doc_frequencies(leaf, name)) for name in leaf.schema.names())
+        bits = filters[leaf.segment().segment_id()]
+        assert 0 < sum(bin(byte).count("1") for byte in bits) <= keys
+        assert len(bits) * 8 >= 16 * keys  # so that most absent terms find their bit unset
+
+
+def test_a_segment_is_looked_up_only_if_its_filter_lets_the_term_through(
+    reader: IndexReader,
+) -> None:
+    filters = term_filters(reader, {})
+    (first, first_offset), (_, second_offset) = reader.leaf_readers()[:2]
+    closed = {first.segment().segment_id(): bytes(len(filters[first.segment().segment_id()]))}
+    try:
+        assert term_filters(reader, closed) != filters
+        docnums, _ = term_postings(reader, "body", "lune")
+    finally:
+        term_filters(reader, filters)  # the module's reader as it was, for the other tests
+    assert docnums.size == reader.doc_count_all() - (second_offset - first_offset)
+    assert term_postings(reader, "body", "lune")[0].size == reader.doc_count_all()
 
 
 @pytest.mark.parametrize("fieldname", ["body", "tags", "kind", "id", "note"])

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from indexer.cli import run_index
+from indexer.index import engine
 from indexer.index.indexing import update_index
 from indexer.index.store import IndexStore
 from indexer.search import snapshot as snapshot_module
@@ -115,6 +116,7 @@ def test_each_derived_snapshot_equals_a_fresh_one(
         fresh = Snapshot(derived.ix, derived.meta, derived.gazetteer)
         assert tables(derived) == tables(fresh), (action, n)
         assert list(derived.vocabulary) == list(fresh.vocabulary), (action, n)
+        assert derived.postings.filters == fresh.postings.filters, (action, n)
         assert derived_reads < len(fresh) / 2, f"{action} {n} read {derived_reads} releases"
 
 
@@ -165,6 +167,27 @@ def test_the_next_process_starts_from_the_tables_kept_beside_the_index(
     assert read == []
     assert tables(next_one) == tables(first)
     assert list(next_one.vocabulary) == list(first.vocabulary)
+
+
+def test_term_filters_are_read_for_new_segments_only(
+    corpus: Path, index: SearchIndex, monkeypatch
+) -> None:
+    first = index.snapshot()
+    read: list[str] = []
+    reading = engine._SegmentTerms.read_filter
+
+    def counted(terms) -> bytes:
+        read.append(terms.id)
+        return reading(terms)
+
+    monkeypatch.setattr(engine._SegmentTerms, "read_filter", counted)
+    assert started(index).postings.filters == first.postings.filters  # kept beside the index
+    assert read == []
+    path = corpus / "cp-80.txt"
+    path.write_text(release(80, word="astéroïde"), "utf-8")
+    update_index(corpus, index.store, paths=[path])
+    assert search(index, parse_request(q="astéroïde"))["total"] == 1
+    assert len(read) == 1  # the new release's segment
 
 
 def test_kept_tables_of_an_earlier_commit_are_carried_over(

@@ -15,9 +15,10 @@ Pinned: whoosh-reloaded 2.7.5 (`whoosh.__version__ == (2, 7, 5)`), codec `whoosh
   keep the live ones (a snapshot knows them).
 - A key is looked up as `HashReader.ranges_for_key` does: `hashfn(key)`; `tables[hash & 255]`
   is (position, slot count) of a hash table of `!Iq` slots (hash, record position; 0: empty),
-  probed linearly from slot `(hash >> 8) % count`. Files read without memory maps are a
-  `StructFile` over a `SubFile` (`_file`, the segment's open compound file, from `_offset`),
-  read here with `os.pread`.
+  probed linearly from slot `(hash >> 8) % count`. The 256 tables follow one another, so
+  the hashes of all of a segment's keys are one read (`_SegmentTerms.read_filter`). Files
+  read without memory maps are a `StructFile` over a `SubFile` (`_file`, the segment's open
+  compound file, from `_offset`), read here with `os.pread`.
 - Those bytes are `WHOOSH3_HEADER_MAGIC` then blocks, as `W3LeafMatcher` reads them: a signed
   big-endian int (the block's size after it, negative for the last block), a pickled tuple
   (postings, last id, max weight, compression, min and max length), then the block's data,
@@ -56,7 +57,7 @@ import pickle
 import struct
 import weakref
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -92,6 +93,11 @@ _DOC_FREQUENCY_AT = 5  # after the flags byte and the weight float
 # A slot of the terms table's hash tables: the key's hash and its record's position (0: empty).
 _SLOT = struct.Struct("!Iq")
 _TERM_INFO_READ = 48  # bytes of a record's value read with its key (a `W3TermInfo`: 35)
+_SLOTS = np.dtype([("hash", ">u4"), ("position", ">i8")])  # `_SLOT`s read as an array
+# A segment's term filter: one bit per this many of its keys (at least MIN_FILTER_BITS, a power
+# of two), set where a key's hash falls. A term a segment lacks passes it one time in 16.
+FILTER_BITS_PER_KEY = 16
+MIN_FILTER_BITS = 1024
 
 
 def term_postings(reader: IndexReader, fieldname: str, text: str) -> Postings:
@@ -127,25 +133,62 @@ def term_postings(reader: IndexReader, fieldname: str, text: str) -> Postings:
     return np.concatenate(docnums), np.concatenate(weights)
 
 
+def term_filters(reader: IndexReader, known: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Each segment's term filter, by segment id: those `known` (an earlier commit's, or
+    saved beside the index), the others read from the segment. `term_postings` looks a term
+    up only in the segments whose filter it passes: a term absent from most segments (most
+    terms, in an archive of many segments) costs no read there."""
+    found = {}
+    for terms, _ in _segments_of(reader):
+        given = known.get(terms.id)
+        if given is not None:
+            terms.filter = given
+        found[terms.id] = terms.term_filter()
+    return found
+
+
 class _SegmentTerms:
     """A segment's terms table, looked up the way `HashReader.ranges_for_key` does, with one
     positioned read per run of slots instead of a seek and a read through three file layers
-    per slot: a term absent from a segment (most terms, in most of an archive's segments)
-    costs one read."""
+    per slot, and none for a term its filter rules out."""
 
     SLOTS_READ = 8  # hash slots read at once: a miss at half load probes about 2.5
 
-    def __init__(self, terms: W3TermsReader) -> None:
+    def __init__(self, terms: W3TermsReader, segment_id: str) -> None:
         table = terms._tindex
+        self.id = segment_id
         self.fields: dict[str, int] = terms._fieldmap
         self.hash = table.hashfn
         self.tables: list[tuple[int, int]] = table.tables  # 256 of (position, slots)
         self.get = _positioned(table.dbfile)
         self.postings = _positioned(terms._postfile)
+        self.filter: bytes | None = None  # read on first use, unless `term_filters` gives it
+
+    def term_filter(self) -> bytes:
+        """The bits that a key's hash must find set for the segment to hold the key."""
+        if self.filter is None:
+            self.filter = self.read_filter()
+        return self.filter
+
+    def read_filter(self) -> bytes:
+        """The filter of the segment's keys, from the hashes in its hash tables (one read of
+        24 bytes a key; the filter keeps 2)."""
+        (start, _), (last, slots) = self.tables[0], self.tables[-1]
+        end = last + slots * _SLOT.size
+        table = np.frombuffer(self.get(start, end - start), dtype=_SLOTS)
+        hashes = table["hash"][table["position"] != 0].astype(np.int64)
+        size = 1 << max(MIN_FILTER_BITS - 1, FILTER_BITS_PER_KEY * hashes.size - 1).bit_length()
+        bits = np.zeros(size, dtype=bool)
+        bits[hashes & (size - 1)] = True
+        return np.packbits(bits, bitorder="little").tobytes()
 
     def extent(self, key: bytes, keyhash: int) -> tuple[int, int] | None:
         """(offset, length) of the postings of a term's key (field number, then its bytes)
         in the segment, or None if it has none."""
+        bits = self.filter if self.filter is not None else self.term_filter()
+        bit = keyhash & (len(bits) * 8 - 1)
+        if not bits[bit >> 3] >> (bit & 7) & 1:
+            return None
         start, slots = self.tables[keyhash & 255]
         slot, left = (keyhash >> 8) % max(slots, 1), slots
         while left:
@@ -189,7 +232,7 @@ def _segments_of(reader: IndexReader) -> list[tuple[_SegmentTerms, int]]:
         for leaf, offset in reader.leaf_readers():
             if not isinstance(leaf._terms, W3TermsReader):
                 raise TypeError(f"not a whoosh3 segment: {leaf!r}")
-            found.append((_SegmentTerms(leaf._terms), offset))
+            found.append((_SegmentTerms(leaf._terms, leaf.segment().segment_id()), offset))
         _SEGMENTS[reader] = found
     return found
 

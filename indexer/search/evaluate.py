@@ -16,14 +16,14 @@ from __future__ import annotations
 import math
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from itertools import islice, pairwise
 
 import numpy as np
 from whoosh import query
 
 from indexer.analysis.french import analyze, pair_term
-from indexer.index.engine import field_lengths, term_postings
+from indexer.index.engine import field_lengths, term_filters, term_postings
 from indexer.index.schema import PAIRS_FIELD
 
 Scores = dict[int, float]
@@ -41,8 +41,11 @@ class Postings:
     a whole postings list is a few vector operations instead of one Python step per posting.
     """
 
-    def __init__(self, reader, live: Iterable[int]) -> None:
+    def __init__(self, reader, live: Iterable[int], filters: Mapping[str, bytes]) -> None:
+        """`filters`: term filters of segments `reader` may hold (`term_filters`), read from
+        the segments for the others."""
         self.reader = reader
+        self.filters = term_filters(reader, filters)  # by segment id: to carry over, to save
         self.live = frozenset(live)
         self.doc_count = max(1, len(self.live))
         docnums = np.fromiter(self.live, dtype=np.int64, count=len(self.live))

@@ -63,7 +63,8 @@ class Snapshot:
         tables = base.derive(reader) if base is not None else None
         self.tables = tables or Tables.read(reader, meta.gazetteer)
         live = self.tables.live.tolist()
-        self.postings = Postings(reader, live)
+        filters = previous.postings.filters if previous else saved.filters if saved else {}
+        self.postings = Postings(reader, live, filters)
         self.embargoes = Embargoes(
             ((end, docnum) for docnum, end in self.tables.embargoes.items()), live, self.postings
         )
@@ -263,12 +264,14 @@ class SearchIndex:
                 saved = loaded(self.store.read_tables(directory), meta.gazetteer)
                 snapshot = Snapshot(ix, meta, gazetteer, reader=reader, saved=saved)
                 tables, vocabulary = snapshot.tables, snapshot.vocabulary  # read whole if not saved
+                filters = snapshot.postings.filters
                 if (
                     saved is None
                     or tables is not saved.tables
                     or vocabulary is not saved.vocabulary
+                    or filters != saved.filters
                 ):
-                    saving = Saved(tables, vocabulary)
+                    saving = Saved(tables, vocabulary, filters)
                     self.store.write_tables(directory, snapshot.generation, saving)
         except BaseException:
             reader.close()

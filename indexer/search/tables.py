@@ -23,7 +23,7 @@ from indexer.search.facets import FACET_NAMES, FacetIndex
 from indexer.search.vocabulary import Vocabulary
 
 # What saved tables were written as; tables saved by another layout are read again.
-TABLES_VERSION = 1
+TABLES_VERSION = 2
 # Derive tables from the previous ones when fewer documents than this share changed; beyond
 # it, reading every release in bulk is cheaper than editing the tables one by one.
 DERIVE_UP_TO = 0.2
@@ -173,10 +173,12 @@ class Tables:
 @dataclass(frozen=True)
 class Saved:
     """What a process keeps beside a commit for the next one to start from (pickled by
-    `IndexStore.write_tables`): the commit's tables and its vocabulary."""
+    `IndexStore.write_tables`): the commit's tables, its vocabulary and its segments' term
+    filters (`indexer.index.engine.term_filters`)."""
 
     tables: Tables
     vocabulary: Vocabulary
+    filters: dict[str, bytes]
     version: int = TABLES_VERSION
 
 
