@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from indexer import children
 from indexer.index.indexing import update_index
 from indexer.index.store import IndexStore
 from indexer.search.snapshot import SearchIndex
@@ -70,3 +71,10 @@ def seed_index(tmp_path_factory: pytest.TempPathFactory) -> SearchIndex:
     store = IndexStore(base / "index")
     update_index(corpus, store)
     return SearchIndex(store, corpus)
+
+
+@pytest.fixture
+def may_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Work may go to a forked child (`indexer.children`) even if an earlier test of the
+    session left a thread behind."""
+    monkeypatch.setattr(children, "_may_fork", lambda: True)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from indexer import children
 from indexer.children import on_two_cores
 
 
@@ -20,12 +19,6 @@ def report(part: list[int]) -> tuple[int, list[int], list[int]]:
 
 def run(here=(1, 2), there=(3, 4)):
     return on_two_cores(report, list(here), list(there), pickle.dumps, pickle.loads)
-
-
-@pytest.fixture
-def may_fork(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A fork is allowed even if an earlier test of the session left a thread behind."""
-    monkeypatch.setattr(children, "_may_fork", lambda: True)
 
 
 @pytest.mark.usefixtures("may_fork")
@@ -56,10 +49,10 @@ def _fails_in_the_child(result) -> bytes:
 
 
 @pytest.mark.parametrize("broken", ["fork", "child", "thread"])
-def test_without_a_child_both_halves_are_done_here(broken: str, monkeypatch) -> None:
+def test_without_a_child_both_halves_are_done_here(broken: str, monkeypatch, request) -> None:
     encode = _fails_in_the_child if broken == "child" else pickle.dumps
     if broken != "thread":
-        monkeypatch.setattr(children, "_may_fork", lambda: True)
+        request.getfixturevalue("may_fork")
     if broken == "fork":
         monkeypatch.setattr(os, "fork", _fork_fails)
     release = threading.Event()

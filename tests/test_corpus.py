@@ -94,6 +94,7 @@ def test_a_scan_leaves_the_cycle_collector_as_it_found_it(corpus: Path, enabled:
         ["a.md", "b.md", "c.odp", "d.txt", "sub/e.md", "sub/e.txt", "sub/f.md", "sub/deeper/g.md"],
     ],
 )
+@pytest.mark.usefixtures("may_fork")
 def test_a_scan_on_two_cores_finds_what_one_finds(tmp_path: Path, monkeypatch, names) -> None:
     corpus = tmp_path / "corpus"
     for number, name in enumerate(names):
@@ -102,7 +103,6 @@ def test_a_scan_on_two_cores_finds_what_one_finds(tmp_path: Path, monkeypatch, n
     alone = scan_corpus(corpus)
     forks, fork = [], children._fork
     monkeypatch.setattr(children, "_fork", lambda *args: forks.append(1) or fork(*args))
-    monkeypatch.setattr(children, "_may_fork", lambda: True)  # whatever threads linger
     monkeypatch.setattr(corpus_module, "PARALLEL_FROM", 2)
     together = scan_corpus(corpus)
     assert forks == [1]

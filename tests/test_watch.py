@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import shutil
@@ -77,13 +78,20 @@ def release(title: str, body: str) -> str:
     return f"12 mars 2024\n\n{title}\n\n{body}\n"
 
 
+@contextlib.contextmanager
+def watching(corpus: Path, index_dir: Path) -> Iterator[Watched]:
+    """`corpus` indexed, then watched while the block runs."""
+    store = IndexStore(index_dir)
+    update_index(corpus, store)
+    updates = Updates()
+    with CorpusWatcher(corpus, store, on_update=updates):
+        yield Watched(corpus, SearchIndex(store, corpus), updates)
+
+
 @pytest.fixture
 def watched(seed_corpus: Path, index_dir: Path) -> Iterator[Watched]:
-    store = IndexStore(index_dir)
-    update_index(seed_corpus, store)
-    updates = Updates()
-    with CorpusWatcher(seed_corpus, store, on_update=updates):
-        yield Watched(seed_corpus, SearchIndex(store, seed_corpus), updates)
+    with watching(seed_corpus, index_dir) as found:
+        yield found
 
 
 @pytest.fixture
@@ -91,11 +99,8 @@ def watched_through_a_link(seed_corpus: Path, index_dir: Path, tmp_path: Path) -
     """The corpus named by a link to its folder, as `~/communiques` may be."""
     link = tmp_path / "lien"
     link.symlink_to(seed_corpus, target_is_directory=True)
-    store = IndexStore(index_dir)
-    update_index(link, store)
-    updates = Updates()
-    with CorpusWatcher(link, store, on_update=updates):
-        yield Watched(link, SearchIndex(store, link), updates)
+    with watching(link, index_dir) as found:
+        yield found
 
 
 def test_a_new_file_becomes_searchable(watched: Watched) -> None:

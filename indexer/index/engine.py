@@ -185,7 +185,7 @@ class _SegmentTerms:
     def extent(self, key: bytes, keyhash: int) -> tuple[int, int] | None:
         """(offset, length) of the postings of a term's key (field number, then its bytes)
         in the segment, or None if it has none."""
-        bits = self.filter if self.filter is not None else self.term_filter()
+        bits = self.term_filter()
         bit = keyhash & (len(bits) * 8 - 1)
         if not bits[bit >> 3] >> (bit & 7) & 1:
             return None
